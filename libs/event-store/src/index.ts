@@ -1,0 +1,5 @@
+export * from './database';
+export * from './event-store';
+export * from './idempotency';
+export * from './migrations';
+export * from './orm';
