@@ -62,6 +62,11 @@ function toEnvelope(row: EventRow): EventEnvelope {
 
 const MAX_DECIDE_ATTEMPTS = 3;
 
+/** `(…), (…)` for a multi-row insert; every `?` is one scalar parameter. */
+function rowsOf(count: number, row: string): string {
+  return Array.from({ length: count }, () => row).join(', ');
+}
+
 /** One command through the pipeline: load → decide → append with projection, outbox and idempotency record. */
 export interface Command<TState, TResult> {
   streamId: string;
@@ -160,20 +165,18 @@ export class EventStore {
     try {
       positions = await em.execute<{ global_position: string }[]>(
         `INSERT INTO events (id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at)
-         SELECT * FROM unnest(?::uuid[], ?::text[], ?::int[], ?::text[], ?::int[], ?::jsonb[], ?::jsonb[], ?::timestamptz[])
+         VALUES ${rowsOf(envelopes.length, '(?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)')}
          RETURNING global_position`,
-        [
-          envelopes.map((e) => e.id),
-          envelopes.map((e) => e.streamId),
-          envelopes.map((e) => e.streamVersion),
-          envelopes.map((e) => e.type),
-          envelopes.map((e) => e.schemaVersion),
-          envelopes.map((e) => JSON.stringify(e.data)),
-          envelopes.map((e) =>
-            JSON.stringify({ ...options.owner, actor: options.actor, ...(options.traceparent ? { traceparent: options.traceparent } : {}) }),
-          ),
-          envelopes.map(() => occurredAt),
-        ],
+        envelopes.flatMap((e) => [
+          e.id,
+          e.streamId,
+          e.streamVersion,
+          e.type,
+          e.schemaVersion,
+          JSON.stringify(e.data),
+          JSON.stringify({ ...options.owner, actor: options.actor, ...(options.traceparent ? { traceparent: options.traceparent } : {}) }),
+          occurredAt,
+        ]),
       );
     } catch (error) {
       // Another writer took the version between our read and our insert.
@@ -184,14 +187,13 @@ export class EventStore {
     }
     envelopes.forEach((envelope, index) => (envelope.globalPosition = String(positions[index].global_position)));
     await em.execute(
-      `INSERT INTO outbox (message_id, subject, payload, headers)
-       SELECT * FROM unnest(?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[])`,
-      [
-        envelopes.map((e) => e.id),
-        envelopes.map((e) => this.subjectOf(e.type)),
-        envelopes.map((e) => JSON.stringify(e)),
-        envelopes.map((e) => JSON.stringify(e.traceparent ? { traceparent: e.traceparent } : {})),
-      ],
+      `INSERT INTO outbox (message_id, subject, payload, headers) VALUES ${rowsOf(envelopes.length, '(?, ?, ?::jsonb, ?::jsonb)')}`,
+      envelopes.flatMap((e) => [
+        e.id,
+        this.subjectOf(e.type),
+        JSON.stringify(e),
+        JSON.stringify(e.traceparent ? { traceparent: e.traceparent } : {}),
+      ]),
     );
     await em.execute('SELECT pg_notify(?, ?)', [EventStore.notifyChannel(this.service), '']);
     return envelopes;

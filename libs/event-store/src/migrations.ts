@@ -107,6 +107,7 @@ export async function migrateService(
         transactional: true,
         allOrNothing: true,
         snapshot: false,
+        silent: true,
         migrationsList: [...EVENT_STORE_MIGRATIONS, ...migrations],
       },
       pool: { min: 0, max: 1 },

@@ -40,7 +40,9 @@ export class OutboxRelay {
   private leader = false;
   private wake?: () => void;
   private loop?: Promise<void>;
+  /** Messages published, and how many of them the server recognised as re-publishes and dropped. */
   published = 0;
+  duplicates = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -95,7 +97,7 @@ export class OutboxRelay {
 
   private async connect(): Promise<void> {
     if (this.client) return;
-    const client = new Client({ connectionString: this.options.connectionString, application_name: `mnemo-${this.options.service}-relay` });
+    const client = new Client({ connectionString: this.options.connectionString, application_name: `mnemo-${this.options.service}-relay-${process.pid}` });
     client.on('notification', (_: Notification) => this.wake?.());
     client.on('error', () => undefined);
     await client.connect();
@@ -134,7 +136,8 @@ export class OutboxRelay {
       for (const row of rows) {
         const headers = natsHeaders();
         for (const [name, value] of Object.entries(row.headers ?? {})) headers.set(name, value);
-        await this.js!.publish(row.subject, encoder.encode(JSON.stringify(row.payload)), { msgID: row.message_id, headers });
+        const ack = await this.js!.publish(row.subject, encoder.encode(JSON.stringify(row.payload)), { msgID: row.message_id, headers });
+        if (ack.duplicate) this.duplicates++;
         done.push(row.position);
       }
     } finally {

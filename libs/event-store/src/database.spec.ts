@@ -1,0 +1,47 @@
+import { Client } from 'pg';
+import type { MnemoConfig } from '@mnemo/contracts';
+import { cleanUpIsolated, isolatedConfig } from '@mnemo/testing';
+import { prepareServiceDatabase, roleConnectionUrl, serviceDatabase } from './database';
+import { migrateService } from './migrations';
+
+async function query(url: string, sql: string): Promise<unknown[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('service databases (real PostgreSQL)', () => {
+  let config: MnemoConfig;
+
+  beforeAll(async () => {
+    config = isolatedConfig('memory');
+  });
+
+  afterAll(async () => {
+    await cleanUpIsolated(config);
+  });
+
+  it('migrates once when several apps start at the same time', async () => {
+    await Promise.all([prepareServiceDatabase(config, 'memory'), prepareServiceDatabase(config, 'identity'), prepareServiceDatabase(config, 'memory')]);
+    const applied = await Promise.all([1, 2, 3, 4].map(() => migrateService(config, 'memory')));
+    expect(applied.flat()).toEqual(['0001_event_store_tables']);
+    expect(applied.filter((names) => names.length === 0)).toHaveLength(3);
+    await migrateService(config, 'identity');
+    const rows = await query(roleConnectionUrl(config, 'memory_owner'), 'SELECT name FROM memory.schema_migrations');
+    expect(rows).toEqual([{ name: '0001_event_store_tables' }]);
+  });
+
+  it("lets an app role use its own schema and refuses another service's", async () => {
+    const memoryApp = roleConnectionUrl(config, serviceDatabase('memory').appRole);
+    await query(memoryApp, `INSERT INTO memory.inbox (consumer, event_id) VALUES ('c', '01939a3c-5d2e-7000-8000-000000000001')`);
+    expect(await query(memoryApp, 'SELECT consumer FROM inbox')).toEqual([{ consumer: 'c' }]);
+    await expect(query(memoryApp, 'SELECT * FROM identity.events')).rejects.toThrow(/permission denied/);
+    await expect(query(roleConnectionUrl(config, 'identity_app'), 'SELECT * FROM memory.inbox')).rejects.toThrow(/permission denied/);
+    // The app role runs DML only: no DDL in its own schema either.
+    await expect(query(memoryApp, 'CREATE TABLE memory.sneaky (id int)')).rejects.toThrow(/permission denied/);
+  });
+});

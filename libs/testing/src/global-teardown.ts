@@ -1,0 +1,8 @@
+import type { RunningStack } from '../../../scripts/stack';
+import { cleanUpIsolated, testStack } from './environment';
+
+export default async function globalTeardown(): Promise<void> {
+  const stack = (globalThis as { __MNEMO_STACK__?: RunningStack }).__MNEMO_STACK__;
+  await stack?.stop();
+  if (process.env.MNEMO_TEST_GATEWAY_URL) await cleanUpIsolated(testStack().config);
+}
