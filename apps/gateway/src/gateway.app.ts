@@ -46,6 +46,8 @@ export async function createGatewayApp(config: MnemoConfig, extraControllers: Ty
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: without this, Fastify would hand text/plain bodies to handlers as strings.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', String(request.id));
   });

@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const config = loadConfig('gateway');
   startTelemetry(config);
   const gateway = await createGatewayApp(config);
-  await gateway.app.listen(config.port, process.env.HOST ?? '127.0.0.1');
+  await gateway.app.listen(config.port, config.host);
   gateway.runtime.logger.info({ port: config.port }, `gateway listening on http://127.0.0.1:${config.port}`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -17,6 +17,8 @@ export interface MnemoConfig {
   redisUrl?: string;
   redisPrefix: string;
   smtpUrl?: string;
+  /** Interface the HTTP servers bind to: loopback unless told otherwise (containers set 0.0.0.0). */
+  host: string;
   port: number;
   adminPort: number;
   operatorToken?: string;
@@ -37,6 +39,7 @@ export const CONFIG_VARIABLES = [
   'REDIS_URL',
   'REDIS_PREFIX',
   'SMTP_URL',
+  'HOST',
   'PORT',
   'ADMIN_PORT',
   'OPERATOR_TOKEN',
@@ -123,6 +126,7 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: env.REDIS_PREFIX || `${natsPrefix}:`,
     smtpUrl: readUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    host: env.HOST || '127.0.0.1',
     port: readPort(env, 'PORT', 3000),
     adminPort: readPort(env, 'ADMIN_PORT', 3001),
     operatorToken: env.OPERATOR_TOKEN || undefined,

@@ -12,7 +12,7 @@ import {
   type RpcReply,
   type ServiceName,
 } from '@mnemo/contracts';
-import { createLogger, injectTraceContext, runWithRequestId, SpanKind, withSpan, type Logger } from '@mnemo/observability';
+import { createLogger, currentRequestId, injectTraceContext, runWithRequestId, SpanKind, withSpan, type Logger } from '@mnemo/observability';
 import { encodeBounded } from './payload';
 
 /**
@@ -74,7 +74,8 @@ function metadataHeaders(metadata: RpcMetadata): MsgHdrs {
   if (metadata.principal) headers.set(RPC_HEADERS.principal, `${metadata.principal.type}:${metadata.principal.id}`);
   if (metadata.workspaceId) headers.set(RPC_HEADERS.workspaceId, metadata.workspaceId);
   if (metadata.idempotencyKey) headers.set(RPC_HEADERS.idempotencyKey, metadata.idempotencyKey);
-  if (metadata.requestId) headers.set(RPC_HEADERS.requestId, metadata.requestId);
+  const requestId = metadata.requestId ?? currentRequestId();
+  if (requestId) headers.set(RPC_HEADERS.requestId, requestId);
   for (const [name, value] of Object.entries(injectTraceContext())) headers.set(name, value);
   return headers;
 }

@@ -147,7 +147,7 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   });
   app.connectMicroservice({ strategy: new SharedConnectionNatsServer(nc, config.natsPrefix, names.queue(service)) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
-  await app.listen(config.port, '127.0.0.1');
+  await app.listen(config.port, config.host);
 
   const consumers = (definition.consumers?.(runtime) ?? []).map(
     (options) => new EventConsumer({ ...options, nc, names, orm, logger, app: service }),
