@@ -3,3 +3,4 @@ export * from './errors';
 export * from './events';
 export * from './rpc';
 export * from './subjects';
+export * from './workspaces';

@@ -9,6 +9,7 @@ import {
   type RpcReply,
   type ServiceName,
 } from '@mnemo/contracts';
+import { currentTraceparent } from '@mnemo/observability';
 import { IdempotencyRecords, type IdempotentRequest } from './idempotency';
 
 export class WrongExpectedVersion extends Error {
@@ -149,6 +150,8 @@ export class EventStore {
     );
     if (version !== expectedVersion) throw new WrongExpectedVersion(streamId, expectedVersion, version);
     const occurredAt = new Date().toISOString();
+    // Events carry the trace of the request that caused them, so consumers continue it.
+    options = { ...options, traceparent: options.traceparent ?? currentTraceparent() };
     const envelopes: EventEnvelope[] = events.map((event, index) => ({
       id: uuidv7(),
       type: event.type,

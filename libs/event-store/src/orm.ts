@@ -1,3 +1,4 @@
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { MnemoConfig, ServiceName } from '@mnemo/contracts';
 import { roleConnectionUrl, serviceDatabase } from './database';
@@ -18,6 +19,8 @@ export async function openServiceOrm(
     clientUrl: roleConnectionUrl(config, db.appRole),
     schema: db.schema,
     entities: options.entities ?? [],
+    // Entities use the legacy decorators of @mikro-orm/decorators/legacy; types come from reflect-metadata.
+    metadataProvider: ReflectMetadataProvider,
     discovery: { warnWhenNoEntities: false },
     pool: { min: 1, max: options.poolSize ?? 10 },
     allowGlobalContext: false,
