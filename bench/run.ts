@@ -42,7 +42,7 @@ async function main(): Promise<number> {
     try {
       const result = await benchmark.run(settings, log);
       results.push(result);
-      log(`  => ratio ${result.ratio.value.toFixed(2)} (${result.ratio.label}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      log(`  => ratio ${result.ratio.value.toFixed(3)} (${result.ratio.label}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       for (const comparison of result.comparisons) {
         for (const m of [comparison.baseline, comparison.ours]) {
           log(`     ${comparison.name} ${m.label}: ${Math.round(m.throughput)} ops/s, p50 ${m.p50Ms.toFixed(3)} ms, p99 ${m.p99Ms.toFixed(3)} ms`);
