@@ -3,8 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { v7 as uuidv7 } from 'uuid';
-import { MAX_NATS_PAYLOAD_BYTES, NatsNames, type MnemoConfig } from '@mnemo/contracts';
-import { connectNats } from '@mnemo/messaging';
+import { MAX_NATS_PAYLOAD_BYTES, NatsNames, type MnemoConfig, type RouteAccess } from '@mnemo/contracts';
+import { connectNats, ensureStreams, RpcClient, SharedConnectionNatsClient } from '@mnemo/messaging';
+import { AccessCache } from './access/access-cache';
+import { AccessControl } from './access/access-control';
+import { CredentialCache } from './access/credential-cache';
+import { KeyUseRecorder } from './access/key-use';
+import { RateLimiter } from './access/rate-limiter';
+import { loadGatewaySettings, type GatewaySettings } from './gateway.settings';
 import { createLogger, PinoNestLogger } from '@mnemo/observability';
 import { ErrorEnvelopeFilter } from './spine/error-envelope';
 import { RequestContextInterceptor } from './spine/request-context';
@@ -22,14 +28,38 @@ export interface GatewayApp {
  * Builds the gateway: NestJS on Fastify with request ids, the validation pipe, the error envelope (also for
  * Fastify's own failures: bad JSON, unknown route, body too large, media type), OpenAPI at /docs-json.
  */
-export async function createGatewayApp(config: MnemoConfig, extraControllers: Type[] = []): Promise<GatewayApp> {
+export interface GatewayAppOptions {
+  /** Extra controllers and their access rules (tests drive the spine through them). */
+  extraControllers?: Type[];
+  extraRoutes?: Record<string, RouteAccess>;
+  settings?: GatewaySettings;
+}
+
+export async function createGatewayApp(config: MnemoConfig, options: GatewayAppOptions = {}): Promise<GatewayApp> {
   const logger = createLogger(config);
+  const settings = options.settings ?? loadGatewaySettings();
   const nc = await connectNats(config);
+  const names = new NatsNames(config.natsPrefix);
+  const rpc = new RpcClient(new SharedConnectionNatsClient(nc, config.natsPrefix), config.rpcTimeoutMs);
+  await ensureStreams(nc, names);
+  const credentials = new CredentialCache(rpc, nc, names, logger);
+  await credentials.start();
+  const access = new AccessCache(rpc);
+  const keyUse = new KeyUseRecorder(rpc);
+  const rateLimiter = new RateLimiter(config.redisUrl, config.redisPrefix, logger);
+  const accessControl = new AccessControl(credentials, access, keyUse, logger, options.extraRoutes);
   const runtime: GatewayRuntime = {
     config,
-    names: new NatsNames(config.natsPrefix),
+    settings,
+    names,
     nc,
     logger,
+    rpc,
+    credentials,
+    access,
+    accessControl,
+    keyUse,
+    rateLimiter,
     async readinessProblems() {
       return nc.isClosed() ? ['nats'] : [];
     },
@@ -37,11 +67,12 @@ export async function createGatewayApp(config: MnemoConfig, extraControllers: Ty
   const adapter = new FastifyAdapter({
     // Bodies are capped at 1 MiB, which also keeps every RPC under NATS's max_payload.
     bodyLimit: MAX_NATS_PAYLOAD_BYTES,
+    trustProxy: settings.trustProxy,
     genReqId: () => uuidv7(),
     requestIdHeader: false,
     logger: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(runtime, extraControllers), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(runtime, options.extraControllers), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
@@ -53,7 +84,7 @@ export async function createGatewayApp(config: MnemoConfig, extraControllers: Ty
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorEnvelopeFilter(logger));
-  app.useGlobalInterceptors(new RequestContextInterceptor(logger));
+  app.useGlobalInterceptors(new RequestContextInterceptor(logger, accessControl));
 
   const document = SwaggerModule.createDocument(
     app,
@@ -62,6 +93,7 @@ export async function createGatewayApp(config: MnemoConfig, extraControllers: Ty
       .setDescription('Memory platform for AI agents: the public REST API')
       .setVersion('1')
       .addBearerAuth()
+      .addGlobalParameters({ name: 'Mnemo-Workspace', in: 'header', required: false, description: 'sessions: the workspace of workspace-implicit routes' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
@@ -71,6 +103,9 @@ export async function createGatewayApp(config: MnemoConfig, extraControllers: Ty
     runtime,
     async stop() {
       await app.close();
+      await keyUse.stop().catch(() => undefined);
+      await credentials.stop().catch(() => undefined);
+      await rateLimiter.close();
       await nc.drain().catch(() => undefined);
     },
   };

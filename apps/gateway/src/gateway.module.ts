@@ -1,6 +1,9 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { RpcClient, SharedConnectionNatsClient } from '@mnemo/messaging';
+import { RpcClient } from '@mnemo/messaging';
+import { AuthController } from './accounts/auth.controller';
+import { ApiKeysController } from './api-keys/api-keys.controller';
 import { HealthController } from './health/health.controller';
+import { WorkspacesController } from './workspaces/workspaces.controller';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from './gateway.runtime';
 
 @Module({})
@@ -8,14 +11,10 @@ export class GatewayModule {
   static forRoot(runtime: GatewayRuntime, extraControllers: Type[] = []): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, ...extraControllers],
+      controllers: [HealthController, AuthController, ApiKeysController, WorkspacesController, ...extraControllers],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: runtime },
-        {
-          provide: RpcClient,
-          useFactory: () =>
-            new RpcClient(new SharedConnectionNatsClient(runtime.nc, runtime.config.natsPrefix), runtime.config.rpcTimeoutMs),
-        },
+        { provide: RpcClient, useValue: runtime.rpc },
       ],
       exports: [GATEWAY_RUNTIME, RpcClient],
     };

@@ -4,3 +4,7 @@ export * from './events';
 export * from './rpc';
 export * from './subjects';
 export * from './workspaces';
+export * from './credentials';
+export * from './identity';
+export * from './scopes';
+export * from './plans';

@@ -51,6 +51,8 @@ export const WORKSPACES_RPC = {
   getWorkspace: 'getWorkspace',
   /** Every workspace a user can access, with the role. */
   listUserWorkspaces: 'listUserWorkspaces',
+  /** A workspace's standing for credentials that are not users (API keys): status and plan; NOT_FOUND if gone. */
+  getWorkspaceStanding: 'getWorkspaceStanding',
 } as const;
 
 export interface CreatePersonalWorkspaceRequest {
@@ -81,13 +83,127 @@ export interface GetAccessReply {
 
 export interface GetWorkspaceRequest {
   workspace_id: number;
-  user_id: string;
+  /** When set, NOT_FOUND unless this user has access; absent when the gateway already checked the caller's access. */
+  user_id?: string;
 }
 export type GetWorkspaceReply = WorkspaceResource;
+
+export interface GetWorkspaceStandingRequest {
+  workspace_id: number;
+}
+export interface GetWorkspaceStandingReply {
+  workspace_id: number;
+  organization_id: string;
+  name: string;
+  slug: string;
+  status: WorkspaceStatus;
+  plan_name: PlanName;
+}
 
 export interface ListUserWorkspacesRequest {
   user_id: string;
 }
 export interface ListUserWorkspacesReply {
   workspaces: { workspace_id: number; name: string; slug: string; role: WorkspaceRole; organization_id: string; status: WorkspaceStatus }[];
+}
+
+export const BILLING_CYCLES = ['monthly', 'annual'] as const;
+export type BillingCycle = (typeof BILLING_CYCLES)[number];
+
+/** Providers a new workspace tracks until an admin chooses (API.md: at least one). */
+export const DEFAULT_ENABLED_PROVIDERS: readonly Provider[] = ['openai'];
+
+/** Limits of API.md for names and slugs, in characters (Unicode code points). */
+export const WORKSPACE_LIMITS = {
+  workspaceName: { min: 2, max: 50 },
+  organizationName: { min: 2, max: 80 },
+  slug: { min: 2, max: 50 },
+  domain: { min: 2, max: 256 },
+} as const;
+
+/** Slugs of workspaces and organizations: `[a-z0-9-]`, 2–50, no leading, trailing or doubled hyphen. */
+export const SLUG_PATTERN = /^(?=.{2,50}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+// ---------------------------------------------------------------------------------------------------------
+// Domain events, published on `<prefix>.workspaces.<aggregate>.<event>`. The aggregate part is one segment.
+// Stream ids: `organization-<uuid>`, `workspace-<workspace_id>`, `membership-<workspace_id>-<user_id>`.
+// Owner ids in the envelope: organization events carry `organizationId`; workspace and membership events
+// carry `workspaceId` (the decimal string of workspace_id).
+// ---------------------------------------------------------------------------------------------------------
+
+export const WORKSPACES_EVENT_TYPES = {
+  organizationCreated: 'organization.created',
+  organizationMemberAdded: 'organization.member_added',
+  workspaceCreated: 'workspace.created',
+  membershipGranted: 'membership.granted',
+} as const;
+export type WorkspacesEventType = (typeof WORKSPACES_EVENT_TYPES)[keyof typeof WORKSPACES_EVENT_TYPES];
+
+export interface OrganizationCreated {
+  organization_id: string;
+  name: string;
+  slug: string;
+  /** The user who created it. */
+  created_by: string;
+}
+
+/** The organization's member roster lives in the Organization aggregate, so its last-owner rule is pure. */
+export interface OrganizationMemberAdded {
+  organization_id: string;
+  user_id: string;
+  role: OrganizationRole;
+}
+
+export interface WorkspaceCreated {
+  workspace_id: number;
+  organization_id: string;
+  name: string;
+  slug: string;
+  domain: string | null;
+  icon_storage_id: string | null;
+  status: WorkspaceStatus;
+  plan_name: PlanName;
+  billing_cycle: BillingCycle;
+  enabled_providers: Provider[];
+  /**
+   * SHA-256 (hex) of the join code issued with the workspace. The code itself is a credential: it is kept
+   * only in the service's read model, never published.
+   */
+  join_code_sha256: string;
+  join_code_expires_at: string | null;
+  /** True for the personal workspace created at signup. */
+  personal: boolean;
+  created_by: string;
+}
+
+export const MEMBERSHIP_SOURCES = ['workspace_creation', 'invitation', 'join_code', 'added_by_admin'] as const;
+export type MembershipSource = (typeof MEMBERSHIP_SOURCES)[number];
+
+export interface MembershipGranted {
+  workspace_id: number;
+  user_id: string;
+  role: WorkspaceRole;
+  /** How the user came in. */
+  via: MembershipSource;
+}
+
+/** Every event of the workspaces service, discriminated by `type`. */
+export type WorkspacesEvent =
+  | { type: 'organization.created'; data: OrganizationCreated }
+  | { type: 'organization.member_added'; data: OrganizationMemberAdded }
+  | { type: 'workspace.created'; data: WorkspaceCreated }
+  | { type: 'membership.granted'; data: MembershipGranted };
+
+export type OrganizationEvent = Extract<WorkspacesEvent, { type: `organization.${string}` }>;
+export type WorkspaceEvent = Extract<WorkspacesEvent, { type: `workspace.${string}` }>;
+export type MembershipEvent = Extract<WorkspacesEvent, { type: `membership.${string}` }>;
+
+/** Workspace ids are positive 32-bit integers (the API shows them as plain numbers, e.g. 42). */
+export const MAX_WORKSPACE_ID = 2_147_483_647;
+
+/** A workspace id from a path or header, or undefined when it cannot be one (which the API answers with 404). */
+export function parseWorkspaceId(raw: unknown): number | undefined {
+  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
+  const id = Number(raw);
+  return id <= MAX_WORKSPACE_ID ? id : undefined;
 }

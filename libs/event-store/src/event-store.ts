@@ -80,6 +80,7 @@ export interface Command<TState, TResult> {
   traceparent?: string;
   /** The version the client last saw (`If-Match`); a stale one is the client's `CONFLICT`, not a retry. */
   ifMatchVersion?: number;
+  /** Inline projection and guard rows; throwing a `MnemoError` here refuses the command and rolls back. */
   project?: InlineProjection;
   reply: (state: TState, version: number, appended: EventEnvelope[]) => TResult;
   idempotency?: IdempotentRequest & {
@@ -258,6 +259,12 @@ export class EventStore {
             return answer;
           });
         } catch (error) {
+          if (error instanceof MnemoError) {
+            // A guard row refused inside the transaction (a unique slug, a cap): nothing committed.
+            const refusal: RpcReply<TResult> = { ok: false, error: error.toBody() };
+            if (idempotency) await this.idempotency.complete(em, idempotency, refusal);
+            return refusal;
+          }
           if (!(error instanceof WrongExpectedVersion)) throw error;
           if (attempt >= MAX_DECIDE_ATTEMPTS) {
             return failure('CONFLICT', 'too many concurrent changes to this resource; retry', { reason: 'contention' });

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -17,7 +17,7 @@ import { createLogger, PinoNestLogger, startTelemetry, stopTelemetry, type Logge
 import { connectNats } from './connection';
 import { EventConsumer, type EventConsumerOptions } from './consumer';
 import { OutboxRelay } from './relay';
-import { RpcHandler, setRpcHandlerLogger, SharedConnectionNatsServer } from './rpc';
+import { RpcClient, RpcHandler, setRpcHandlerLogger, SharedConnectionNatsClient, SharedConnectionNatsServer } from './rpc';
 import { ensureStreams } from './streams';
 
 /** Everything a service's handlers need, built once at start and injected by token. */
@@ -29,6 +29,8 @@ export interface ServiceRuntime {
   orm: MikroORM;
   store: EventStore;
   logger: Logger;
+  /** Calls to other services (request/reply on the same connection). */
+  rpc: RpcClient;
 }
 
 export const SERVICE_RUNTIME = Symbol('SERVICE_RUNTIME');
@@ -39,6 +41,8 @@ export interface ServiceDefinition {
   module: Type;
   migrations?: ServiceMigration[];
   entities?: Function[];
+  /** Extra providers needing the runtime (ports with their adapters, background loops). */
+  providers?: (runtime: ServiceRuntime) => Provider[];
   consumers?: (runtime: ServiceRuntime) => Omit<EventConsumerOptions, 'nc' | 'names' | 'orm' | 'logger' | 'app'>[];
 }
 
@@ -115,7 +119,8 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   const names = new NatsNames(config.natsPrefix);
   await ensureStreams(nc, names);
   const store = new EventStore(orm, names, service);
-  const runtime: ServiceRuntime = { service, config, names, nc, orm, store, logger };
+  const rpc = new RpcClient(new SharedConnectionNatsClient(nc, config.natsPrefix), config.rpcTimeoutMs);
+  const runtime: ServiceRuntime = { service, config, names, nc, orm, store, logger, rpc };
 
   const relay = new OutboxRelay({
     connectionString: roleConnectionUrl(config, serviceDatabase(service).appRole),
@@ -127,14 +132,16 @@ export async function startService(definition: ServiceDefinition, env: NodeJS.Pr
   });
   relay.start();
 
+  const extraProviders = definition.providers?.(runtime) ?? [];
+
   @Module({})
   class RuntimeModule {
     static forRoot(): DynamicModule {
       return {
         module: RuntimeModule,
         global: true,
-        providers: [{ provide: SERVICE_RUNTIME, useValue: runtime }],
-        exports: [SERVICE_RUNTIME],
+        providers: [{ provide: SERVICE_RUNTIME, useValue: runtime }, ...extraProviders],
+        exports: [SERVICE_RUNTIME, ...extraProviders.map((p) => ('provide' in p ? p.provide : p))],
       };
     }
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { startStack } from '../../../scripts/stack';
+import { startMailSink } from './mail-sink';
 import { freePort } from './ports';
 import { TEST_DATABASE_URL, TEST_NATS_URL, TEST_REDIS_URL, uniqueId } from './environment';
 
@@ -13,6 +14,8 @@ export default async function globalSetup(): Promise<void> {
   const databaseName = `mnemo_test_${id}`;
   const natsPrefix = `test_${id}`;
   const logDir = join(process.cwd(), '.data', 'test-logs', id);
+  const mailDir = join(logDir, 'mail');
+  const mail = await startMailSink(mailDir);
   const gatewayPort = await freePort();
   const servicePortBase = (await freePort()) % 50_000 + 10_000;
   const stack = await startStack({
@@ -25,6 +28,12 @@ export default async function globalSetup(): Promise<void> {
       REDIS_PREFIX: `${natsPrefix}:`,
       LOG_LEVEL: 'info',
       OPERATOR_TOKEN: `operator-${id}`,
+      SMTP_URL: mail.url,
+      PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+      // Cheap password hashing for tests; production refuses this profile.
+      PASSWORD_HASH_PROFILE: 'test',
+      // Tests speak for many clients through X-Forwarded-For, as a load balancer would.
+      TRUST_PROXY: 'true',
     },
     gatewayPort,
     servicePortBase,
@@ -35,5 +44,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.MNEMO_TEST_NATS_PREFIX = natsPrefix;
   process.env.MNEMO_TEST_LOG_DIR = logDir;
   process.env.MNEMO_TEST_OPERATOR_TOKEN = `operator-${id}`;
+  process.env.MNEMO_TEST_MAIL_DIR = mailDir;
   (globalThis as { __MNEMO_STACK__?: unknown }).__MNEMO_STACK__ = stack;
+  (globalThis as { __MNEMO_MAIL__?: unknown }).__MNEMO_MAIL__ = mail;
 }

@@ -1,3 +1,5 @@
 export * from './environment';
 export * from './ports';
 export * from './processes';
+export * from './mail-sink';
+export * from './users';

@@ -32,7 +32,10 @@ describe('gateway spine: every failure leaves in the documented envelope', () =>
     const stack = testStack();
     gateway = await createGatewayApp(
       loadConfig('gateway', { NATS_URL: stack.config.natsUrl, NATS_PREFIX: stack.natsPrefix, LOG_LEVEL: 'silent' }),
-      [SpineTestController],
+      {
+        extraControllers: [SpineTestController],
+        extraRoutes: { 'POST /spine-test/echo': { auth: 'public' }, 'GET /spine-test/boom': { auth: 'public' } },
+      },
     );
     await gateway.app.listen(0, '127.0.0.1');
     base = await gateway.app.getUrl();

@@ -1,0 +1,2 @@
+/** Injection token of the identity settings. */
+export const IDENTITY_SETTINGS = Symbol('IDENTITY_SETTINGS');

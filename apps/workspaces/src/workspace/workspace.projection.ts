@@ -1,0 +1,129 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type {
+  BillingCycle,
+  EventEnvelope,
+  PlanName,
+  Provider,
+  WorkspaceEvent,
+  WorkspaceResource,
+  WorkspaceStatus,
+} from '@mnemo/contracts';
+import { asDomainEvent } from '../decider';
+import type { OrganizationRecord } from '../organization/organization.projection';
+
+/** Read model of a workspace, written in the transaction that appends its events. */
+@Entity({ tableName: 'workspaces' })
+@Index({ properties: ['organizationId'] })
+export class WorkspaceRecord {
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  workspaceId!: number;
+
+  @Property({ type: 'uuid' })
+  organizationId!: string;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Property({ type: 'text', unique: true })
+  slug!: string;
+
+  @Property({ type: 'text', nullable: true })
+  domain: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  iconStorageId: string | null = null;
+
+  @Property({ type: 'text' })
+  status!: WorkspaceStatus;
+
+  @Property({ type: 'text' })
+  planName!: PlanName;
+
+  @Property({ type: 'text' })
+  billingCycle!: BillingCycle;
+
+  @Property({ type: 'json' })
+  enabledProviders!: Provider[];
+
+  @Property({ type: 'boolean' })
+  personal!: boolean;
+
+  @Property({ type: 'uuid' })
+  createdBy!: string;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  createdAt!: Date;
+
+  /** The workspace stream's version: the ETag of later PATCHes. */
+  @Property({ type: 'integer' })
+  version!: number;
+}
+
+/**
+ * The join code of each workspace. A credential, so it is not in any event (events carry its SHA-256): this
+ * table is written beside the events, like a guard row, and is the only place the code can be read back.
+ */
+@Entity({ tableName: 'workspace_join_codes' })
+export class JoinCodeRecord {
+  @PrimaryKey({ type: 'integer', autoincrement: false })
+  workspaceId!: number;
+
+  @Property({ type: 'text', unique: true })
+  code!: string;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  expiresAt: Date | null = null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  issuedAt!: Date;
+}
+
+/** Applies workspace events to the read model inside the append's transaction. */
+export async function projectWorkspace(em: EntityManager, envelopes: EventEnvelope[]): Promise<void> {
+  for (const envelope of envelopes) {
+    const event = asDomainEvent<WorkspaceEvent>(envelope);
+    switch (event.type) {
+      case 'workspace.created':
+        em.persist(
+          em.create(WorkspaceRecord, {
+            workspaceId: event.data.workspace_id,
+            organizationId: event.data.organization_id,
+            name: event.data.name,
+            slug: event.data.slug,
+            domain: event.data.domain,
+            iconStorageId: event.data.icon_storage_id,
+            status: event.data.status,
+            planName: event.data.plan_name,
+            billingCycle: event.data.billing_cycle,
+            enabledProviders: event.data.enabled_providers,
+            personal: event.data.personal,
+            createdBy: event.data.created_by,
+            createdAt: new Date(envelope.occurredAt),
+            version: envelope.streamVersion,
+          }),
+        );
+        break;
+    }
+    await em.flush();
+  }
+}
+
+export function toWorkspaceResource(workspace: WorkspaceRecord, organization: OrganizationRecord): WorkspaceResource {
+  return {
+    workspace_id: workspace.workspaceId,
+    organization_id: workspace.organizationId,
+    organization_name: organization.name,
+    organization_slug: organization.slug,
+    name: workspace.name,
+    slug: workspace.slug,
+    domain: workspace.domain,
+    // Icons arrive with the icon-upload slice; until then no workspace has one.
+    icon_url: null,
+    status: workspace.status,
+    plan_name: workspace.planName,
+    billing_cycle: workspace.billingCycle,
+    enabled_providers: workspace.enabledProviders,
+    created_at: workspace.createdAt.toISOString(),
+  };
+}

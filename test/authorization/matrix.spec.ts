@@ -1,0 +1,90 @@
+import { ROUTE_ACCESS, SCOPES, type RouteAccess, type Scope } from '@mnemo/contracts';
+import { api, mintKey, signUp, type TestUser } from '@mnemo/testing';
+
+/**
+ * The authorization matrix: every route that takes an id, called by someone from another workspace or with a
+ * weaker credential, answers 403/404 and no data. Later issues add their routes to ROUTE_ACCESS and their
+ * sample bodies and ids to SAMPLES; the test derives the rest from the access table itself.
+ */
+interface Fixture {
+  owner: TestUser;
+  keyId: string;
+}
+
+/** How to fill each route's path parameters and body for a call. */
+const SAMPLES: Record<string, { body?: unknown }> = {
+  'POST /v1/workspaces/:id/api-keys': { body: { name: 'intruder', scopes: ['memory:read'] } },
+  'PATCH /v1/workspaces/:id/api-keys/:keyId': { body: { enabled: false } },
+};
+
+function fill(pattern: string, fixture: Fixture): string {
+  return pattern.replace(':id', String(fixture.owner.workspace.workspace_id)).replace(':keyId', fixture.keyId);
+}
+
+const workspaceRoutes = Object.entries(ROUTE_ACCESS).filter(
+  (entry): entry is [string, Extract<RouteAccess, { auth: 'workspace' }>] => entry[1].auth === 'workspace',
+);
+
+describe('authorization matrix', () => {
+  let fixture: Fixture;
+  let stranger: TestUser;
+  let strangerKey: string;
+
+  beforeAll(async () => {
+    const owner = await signUp();
+    const key = await mintKey(owner.token, owner.workspace.workspace_id, ['memory:read']);
+    fixture = { owner, keyId: key.id };
+    stranger = await signUp();
+    strangerKey = (await mintKey(stranger.token, stranger.workspace.workspace_id, [...SCOPES])).key;
+  });
+
+  it('covers every workspace route with a sample', () => {
+    for (const [route] of workspaceRoutes) {
+      const [method] = route.split(' ');
+      if (['POST', 'PATCH', 'PUT'].includes(method) && !route.endsWith('/rotate')) expect([route, SAMPLES[route]?.body]).toEqual([route, expect.anything()]);
+    }
+  });
+
+  it.each(workspaceRoutes.map(([route]) => [route]))('%s: a session of another workspace gets 404 and no data', async (route) => {
+    const [method, pattern] = route.split(' ');
+    const response = await api(method, fill(pattern, fixture), { token: stranger.token, body: SAMPLES[route]?.body });
+    expect(response.status).toBe(404);
+    expect(Object.keys(response.body)).toEqual(['error']);
+  });
+
+  it.each(workspaceRoutes.map(([route]) => [route]))('%s: a key of another workspace, with every scope, gets 404 and no data', async (route) => {
+    const [method, pattern] = route.split(' ');
+    const response = await api(method, fill(pattern, fixture), { token: strangerKey, body: SAMPLES[route]?.body });
+    expect(response.status).toBe(404);
+    expect(Object.keys(response.body)).toEqual(['error']);
+  });
+
+  it.each(workspaceRoutes.map(([route, rule]) => [route, rule.scope]))('%s: a key of the workspace without %s gets 403', async (route, scope) => {
+    const [method, pattern] = route.split(' ');
+    const weaker = SCOPES.filter((s) => s !== scope) as Scope[];
+    const key = await mintKey(fixture.owner.token, fixture.owner.workspace.workspace_id, weaker);
+    const response = await api(method, fill(pattern, fixture), { token: key.key, body: SAMPLES[route]?.body });
+    expect(response.status).toBe(403);
+    expect(response.body.error).toMatchObject({ code: 'FORBIDDEN', details: { required_scope: scope } });
+    await api('DELETE', `/v1/workspaces/${fixture.owner.workspace.workspace_id}/api-keys/${key.id}`, { token: fixture.owner.token });
+  });
+
+  it('refuses a malformed or unknown workspace id with 404', async () => {
+    for (const id of ['abc', '0', '-1', '99999999999999']) {
+      expect((await api('GET', `/v1/workspaces/${id}`, { token: fixture.owner.token })).status).toBe(404);
+    }
+  });
+
+  it('classifies every route the gateway serves', async () => {
+    const document = (await api('GET', '/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const method of Object.keys(operations)) {
+        const pattern = path.replace(/\{(\w+)\}/g, ':$1');
+        expect([`${method.toUpperCase()} ${pattern}`, ROUTE_ACCESS[`${method.toUpperCase()} ${pattern}`] !== undefined]).toEqual([
+          `${method.toUpperCase()} ${pattern}`,
+          true,
+        ]);
+      }
+    }
+  });
+});
