@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { RpcClient } from '@mnemo/messaging';
+import { AccountController } from './accounts/account.controller';
 import { AuthController } from './accounts/auth.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { HealthController } from './health/health.controller';
@@ -11,7 +12,7 @@ export class GatewayModule {
   static forRoot(runtime: GatewayRuntime, extraControllers: Type[] = []): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, AuthController, ApiKeysController, WorkspacesController, ...extraControllers],
+      controllers: [HealthController, AuthController, AccountController, ApiKeysController, WorkspacesController, ...extraControllers],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: runtime },
         { provide: RpcClient, useValue: runtime.rpc },
