@@ -77,7 +77,14 @@ describe('workspaces service over NATS (the running stack)', () => {
     expect(workspace.slug).toMatch(/^adas-workspace(-[a-z0-9]{6})?$/);
     expect(organization.slug).toMatch(/^adas-workspace(-[a-z0-9]{6})?$/);
     expect(workspace.created_at).toMatch(ISO_UTC);
-    expect(organization).toEqual({ id: expect.stringMatching(UUID_V7), name: "Ada's workspace", slug: organization.slug, created_at: expect.stringMatching(ISO_UTC) });
+    // The user owns the organization, so it shows its WorkOS id (none).
+    expect(organization).toEqual({
+      id: expect.stringMatching(UUID_V7),
+      name: "Ada's workspace",
+      slug: organization.slug,
+      created_at: expect.stringMatching(ISO_UTC),
+      workos_organization_id: null,
+    });
   });
 
   it('names the workspace after the email when the user gave no name', async () => {
@@ -187,7 +194,8 @@ describe('workspaces service over NATS (the running stack)', () => {
           { workspace_id: bobsWorkspace.workspace_id, name: "Bob's workspace", slug: bobsWorkspace.slug, role: 'owner', organization_id: bobsWorkspace.organization_id, status: 'active' },
         ],
       });
-      // No RPC adds organization members yet (a later slice); until then the read model row stands in for it.
+      // addOrganizationMember needs an identity user with a verified email; these users exist only here, so the
+      // read-model row stands in for the membership (test/workspaces/organizations.spec.ts covers the real path).
       await asDatabaseAdmin((db) =>
         db.query(`INSERT INTO workspaces.organization_members (organization_id, user_id, role, joined_at) VALUES ($1, $2, 'admin', now())`, [
           alicesWorkspace.organization_id,

@@ -39,6 +39,54 @@ export interface OrganizationResource {
   name: string;
   slug: string;
   created_at: string;
+  /** Present (string or null) only in answers to the organization's owners and admins. */
+  workos_organization_id?: string | null;
+}
+
+/** A member of a workspace or organization as the API shows it. */
+export interface MembershipResource {
+  user: { id: string; email: string | null; name: string | null };
+  role: WorkspaceRole;
+  joined_at: string;
+}
+export interface OrganizationMemberResource {
+  user: { id: string; email: string | null; name: string | null };
+  role: OrganizationRole;
+  joined_at: string;
+}
+
+/** Roles an invitation may carry: never owner (API.md). */
+export const INVITATION_ROLES = ['admin', 'member', 'viewer'] as const;
+export type InvitationRole = (typeof INVITATION_ROLES)[number];
+export const INVITATION_STATUSES = ['pending', 'accepted', 'cancelled'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+/** Invitations expire 7 days after they are created. */
+export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A pending invitation; `token` (the single-use acceptance token) only in the answer that creates it. */
+export interface InvitationResource {
+  id: string;
+  workspace_id: number;
+  email: string;
+  role: InvitationRole;
+  status: InvitationStatus;
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+  token?: string;
+}
+
+export interface OrganizationAccessResource {
+  role: OrganizationRole;
+  /** owner or admin */
+  is_admin: boolean;
+  /** owner or billing_admin */
+  can_manage_billing: boolean;
+}
+
+export interface JoinInfoResource {
+  invite_code: string;
+  expires_at: string | null;
 }
 
 /** RPC operations of the workspaces service (`rpc.workspaces.<operation>`). */
@@ -53,7 +101,103 @@ export const WORKSPACES_RPC = {
   listUserWorkspaces: 'listUserWorkspaces',
   /** A workspace's standing for credentials that are not users (API keys): status and plan; NOT_FOUND if gone. */
   getWorkspaceStanding: 'getWorkspaceStanding',
+  /** Workspaces and organizations whose sole owner is the user and that have other members (they block deletion). */
+  checkAccountDeletion: 'checkAccountDeletion',
+  /** Erases a user from every workspace and organization; idempotent; CONFLICT while checkAccountDeletion blocks. */
+  eraseUser: 'eraseUser',
+  /** After a user verified an email: turns every pending, unexpired invitation for it into a membership. */
+  joinInvitationsForEmail: 'joinInvitationsForEmail',
+
+  // Organizations (callers: `{ user_id }` of a session user).
+  createOrganization: 'createOrganization',
+  listOrganizations: 'listOrganizations',
+  getOrganizationAccess: 'getOrganizationAccess',
+  renameOrganization: 'renameOrganization',
+  deleteOrganization: 'deleteOrganization',
+  listOrganizationMembers: 'listOrganizationMembers',
+  addOrganizationMember: 'addOrganizationMember',
+  changeOrganizationMemberRole: 'changeOrganizationMemberRole',
+  removeOrganizationMember: 'removeOrganizationMember',
+
+  // Workspaces.
+  /** A workspace in a new organization, or (with organization_id) in an existing one. */
+  createWorkspace: 'createWorkspace',
+  listWorkspaces: 'listWorkspaces',
+  updateWorkspace: 'updateWorkspace',
+  /** Renames the workspace's organization; for an owner of the workspace. */
+  updateOrganizationName: 'updateOrganizationName',
+  getJoinInfo: 'getJoinInfo',
+  rotateJoinCode: 'rotateJoinCode',
+  joinByCode: 'joinByCode',
+  getProviders: 'getProviders',
+  setProviders: 'setProviders',
+
+  // Members and invitations (callers: `caller`, a KeyOperationCaller, on workspace routes).
+  listMembers: 'listMembers',
+  /** By email: an existing verified user joins at once, anyone else gets an invitation. */
+  addMember: 'addMember',
+  changeMemberRole: 'changeMemberRole',
+  removeMember: 'removeMember',
+  leaveWorkspace: 'leaveWorkspace',
+  createInvitation: 'createInvitation',
+  listInvitations: 'listInvitations',
+  cancelInvitation: 'cancelInvitation',
+  acceptInvitation: 'acceptInvitation',
 } as const;
+
+/**
+ * Who calls a workspace-bound command, as the gateway authenticated it. The service resolves the role from
+ * its own state, in the command's transaction: a session user's effective role; a key acts with the weaker of
+ * its scopes' role (admin at most) and its creator's current role.
+ */
+export type WorkspaceCaller = { kind: 'session'; user_id: string } | { kind: 'key'; key_id: string; scopes: string[]; agent_id: string | null; created_by: string };
+
+export interface CreateWorkspaceRequest {
+  user_id: string;
+  name: string;
+  slug?: string;
+  domain?: string;
+  organization_name?: string;
+  organization_id?: string;
+}
+export interface CreateWorkspaceReply {
+  workspace: WorkspaceResource;
+  organization: OrganizationResource;
+  is_first_workspace: boolean;
+}
+
+/** `{ status: 'added', membership }` when an existing verified user joined; `{ status: 'invited', invitation }` otherwise. */
+export type AddMemberReply = { status: 'added'; membership: MembershipResource } | { status: 'invited'; invitation: InvitationResource };
+
+export interface JoinedWorkspaceReply {
+  workspace: WorkspaceResource;
+  membership: MembershipResource;
+}
+
+export interface CheckAccountDeletionRequest {
+  user_id: string;
+}
+export interface CheckAccountDeletionReply {
+  blocking_workspaces: { workspace_id: number; name: string }[];
+  blocking_organizations: { id: string; name: string }[];
+}
+
+export interface EraseUserRequest {
+  user_id: string;
+  erasure_id: string;
+}
+export interface EraseUserReply {
+  deleted_workspace_ids: number[];
+  deleted_organization_ids: string[];
+}
+
+export interface JoinInvitationsForEmailRequest {
+  user_id: string;
+  email: string;
+}
+export interface JoinInvitationsForEmailReply {
+  joined: { workspace_id: number; role: string }[];
+}
 
 export interface CreatePersonalWorkspaceRequest {
   user_id: string;
@@ -116,9 +260,13 @@ export const DEFAULT_ENABLED_PROVIDERS: readonly Provider[] = ['openai'];
 /** Limits of API.md for names and slugs, in characters (Unicode code points). */
 export const WORKSPACE_LIMITS = {
   workspaceName: { min: 2, max: 50 },
+  /** updateDetails allows longer names than create (workspace-api seed). */
+  updatedWorkspaceName: { min: 2, max: 80 },
   organizationName: { min: 2, max: 80 },
   slug: { min: 2, max: 50 },
   domain: { min: 2, max: 256 },
+  /** create without organization_id tracks a shorter domain (workspace-api seed). */
+  newOrganizationDomain: { min: 2, max: 50 },
 } as const;
 
 /** Slugs of workspaces and organizations: `[a-z0-9-]`, 2–50, no leading, trailing or doubled hyphen. */
@@ -134,8 +282,21 @@ export const SLUG_PATTERN = /^(?=.{2,50}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const WORKSPACES_EVENT_TYPES = {
   organizationCreated: 'organization.created',
   organizationMemberAdded: 'organization.member_added',
+  organizationRenamed: 'organization.renamed',
+  organizationMemberRoleChanged: 'organization.member_role_changed',
+  organizationMemberRemoved: 'organization.member_removed',
+  organizationDeleted: 'organization.deleted',
   workspaceCreated: 'workspace.created',
+  workspaceDetailsUpdated: 'workspace.details_updated',
+  workspaceProvidersSet: 'workspace.providers_set',
+  workspaceJoinCodeRotated: 'workspace.join_code_rotated',
+  workspaceDeleted: 'workspace.deleted',
   membershipGranted: 'membership.granted',
+  membershipRoleChanged: 'membership.role_changed',
+  membershipRevoked: 'membership.revoked',
+  invitationCreated: 'invitation.created',
+  invitationAccepted: 'invitation.accepted',
+  invitationCancelled: 'invitation.cancelled',
 } as const;
 export type WorkspacesEventType = (typeof WORKSPACES_EVENT_TYPES)[keyof typeof WORKSPACES_EVENT_TYPES];
 
@@ -187,16 +348,114 @@ export interface MembershipGranted {
   via: MembershipSource;
 }
 
+export interface OrganizationRenamed {
+  organization_id: string;
+  name: string;
+}
+export interface OrganizationMemberRoleChanged {
+  organization_id: string;
+  user_id: string;
+  role: OrganizationRole;
+  previous_role: OrganizationRole;
+}
+export const REMOVAL_REASONS = ['removed', 'left', 'erased', 'workspace_deleted'] as const;
+export type RemovalReason = (typeof REMOVAL_REASONS)[number];
+export interface OrganizationMemberRemoved {
+  organization_id: string;
+  user_id: string;
+  reason: RemovalReason;
+}
+/** `erasure_id` is set when the deletion is part of an account erasure. */
+export interface OrganizationDeleted {
+  organization_id: string;
+  erasure_id: string | null;
+}
+
+/** The new values of the details that changed. */
+export interface WorkspaceDetailsUpdated {
+  workspace_id: number;
+  name: string;
+  domain: string | null;
+}
+export interface WorkspaceProvidersSet {
+  workspace_id: number;
+  enabled_providers: Provider[];
+}
+/** A new join code replaces the old one; like at creation only its SHA-256 travels. */
+export interface WorkspaceJoinCodeRotated {
+  workspace_id: number;
+  join_code_sha256: string;
+  join_code_expires_at: string | null;
+}
+export interface WorkspaceDeleted {
+  workspace_id: number;
+  organization_id: string;
+  erasure_id: string | null;
+}
+
+export interface MembershipRoleChanged {
+  workspace_id: number;
+  user_id: string;
+  role: WorkspaceRole;
+  previous_role: WorkspaceRole;
+}
+export interface MembershipRevoked {
+  workspace_id: number;
+  user_id: string;
+  reason: RemovalReason;
+}
+
+/**
+ * One stream per invitation (`invitation-<uuid>`), owner id `workspaceId`. The acceptance token is a
+ * credential: events carry only its SHA-256, the token itself only the creating answer.
+ */
+export interface InvitationCreated {
+  invitation_id: string;
+  workspace_id: number;
+  /** Normalized (trimmed, lowercase). */
+  email: string;
+  role: InvitationRole;
+  invited_by: string;
+  token_sha256: string;
+  expires_at: string;
+}
+export interface InvitationAccepted {
+  invitation_id: string;
+  workspace_id: number;
+  user_id: string;
+  /** The invitation's own token, or a verified email address. */
+  via: 'token' | 'verified_email';
+}
+export interface InvitationCancelled {
+  invitation_id: string;
+  workspace_id: number;
+  cancelled_by: string;
+}
+
 /** Every event of the workspaces service, discriminated by `type`. */
 export type WorkspacesEvent =
   | { type: 'organization.created'; data: OrganizationCreated }
   | { type: 'organization.member_added'; data: OrganizationMemberAdded }
+  | { type: 'organization.renamed'; data: OrganizationRenamed }
+  | { type: 'organization.member_role_changed'; data: OrganizationMemberRoleChanged }
+  | { type: 'organization.member_removed'; data: OrganizationMemberRemoved }
+  | { type: 'organization.deleted'; data: OrganizationDeleted }
   | { type: 'workspace.created'; data: WorkspaceCreated }
-  | { type: 'membership.granted'; data: MembershipGranted };
+  | { type: 'workspace.details_updated'; data: WorkspaceDetailsUpdated }
+  | { type: 'workspace.providers_set'; data: WorkspaceProvidersSet }
+  | { type: 'workspace.join_code_rotated'; data: WorkspaceJoinCodeRotated }
+  | { type: 'workspace.deleted'; data: WorkspaceDeleted }
+  | { type: 'membership.granted'; data: MembershipGranted }
+  | { type: 'membership.role_changed'; data: MembershipRoleChanged }
+  | { type: 'membership.revoked'; data: MembershipRevoked }
+  | { type: 'invitation.created'; data: InvitationCreated }
+  | { type: 'invitation.accepted'; data: InvitationAccepted }
+  | { type: 'invitation.cancelled'; data: InvitationCancelled };
 
 export type OrganizationEvent = Extract<WorkspacesEvent, { type: `organization.${string}` }>;
 export type WorkspaceEvent = Extract<WorkspacesEvent, { type: `workspace.${string}` }>;
 export type MembershipEvent = Extract<WorkspacesEvent, { type: `membership.${string}` }>;
+export type InvitationEvent = Extract<WorkspacesEvent, { type: `invitation.${string}` }>;
 
 /** Workspace ids are positive 32-bit integers (the API shows them as plain numbers, e.g. 42). */
 export const MAX_WORKSPACE_ID = 2_147_483_647;

@@ -1,7 +1,7 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { PrimaryKeyProp } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventEnvelope, MembershipEvent, MembershipSource, WorkspaceRole } from '@mnemo/contracts';
+import type { EventEnvelope, MembershipEvent, MembershipResource, MembershipSource, WorkspaceRole } from '@mnemo/contracts';
 import { asDomainEvent } from '../decider';
 
 /** Read model of workspace memberships, written in the transaction that appends their events. */
@@ -33,12 +33,12 @@ export class WorkspaceMemberRecord {
 export async function projectMembership(em: EntityManager, envelopes: EventEnvelope[]): Promise<void> {
   for (const envelope of envelopes) {
     const event = asDomainEvent<MembershipEvent>(envelope);
+    const key = { workspaceId: event.data.workspace_id, userId: event.data.user_id };
     switch (event.type) {
       case 'membership.granted':
         em.persist(
           em.create(WorkspaceMemberRecord, {
-            workspaceId: event.data.workspace_id,
-            userId: event.data.user_id,
+            ...key,
             role: event.data.role,
             joinedVia: event.data.via,
             joinedAt: new Date(envelope.occurredAt),
@@ -46,7 +46,27 @@ export async function projectMembership(em: EntityManager, envelopes: EventEnvel
           }),
         );
         break;
+      case 'membership.role_changed': {
+        const member = await em.findOneOrFail(WorkspaceMemberRecord, key);
+        member.role = event.data.role;
+        member.version = envelope.streamVersion;
+        break;
+      }
+      case 'membership.revoked': {
+        const member = await em.findOne(WorkspaceMemberRecord, key);
+        if (member) em.remove(member);
+        break;
+      }
     }
     await em.flush();
   }
+}
+
+/** The Membership resource; `user` details come from identity (null fields when identity no longer knows the user). */
+export function toMembershipResource(record: WorkspaceMemberRecord, user: { email: string; name: string | null } | null): MembershipResource {
+  return {
+    user: { id: record.userId, email: user?.email ?? null, name: user?.name ?? null },
+    role: record.role,
+    joined_at: record.joinedAt.toISOString(),
+  };
 }

@@ -1,7 +1,7 @@
 import type { OrganizationEvent, OrganizationRole } from '@mnemo/contracts';
 
 export type OrganizationState =
-  | { exists: false }
+  | { exists: false; deleted?: boolean }
   | {
       exists: true;
       organizationId: string;
@@ -17,8 +17,19 @@ export function evolveOrganization(state: OrganizationState, event: Organization
   switch (event.type) {
     case 'organization.created':
       return { exists: true, organizationId: event.data.organization_id, name: event.data.name, slug: event.data.slug, members: {} };
+    case 'organization.deleted':
+      return { exists: false, deleted: true };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
     case 'organization.member_added':
-      if (!state.exists) return state;
+    case 'organization.member_role_changed':
       return { ...state, members: { ...state.members, [event.data.user_id]: event.data.role } };
+    case 'organization.member_removed': {
+      const { [event.data.user_id]: _removed, ...members } = state.members;
+      return { ...state, members };
+    }
+    case 'organization.renamed':
+      return { ...state, name: event.data.name };
   }
 }

@@ -54,11 +54,12 @@ export async function projectOrganization(em: EntityManager, envelopes: EventEnv
   for (const envelope of envelopes) {
     const event = asDomainEvent<OrganizationEvent>(envelope);
     const at = new Date(envelope.occurredAt);
+    const organizationId = event.data.organization_id;
     switch (event.type) {
       case 'organization.created':
         em.persist(
           em.create(OrganizationRecord, {
-            id: event.data.organization_id,
+            id: organizationId,
             name: event.data.name,
             slug: event.data.slug,
             workosOrganizationId: null,
@@ -69,21 +70,36 @@ export async function projectOrganization(em: EntityManager, envelopes: EventEnv
         );
         break;
       case 'organization.member_added':
-        em.persist(
-          em.create(OrganizationMemberRecord, {
-            organizationId: event.data.organization_id,
-            userId: event.data.user_id,
-            role: event.data.role,
-            joinedAt: at,
-          }),
-        );
-        (await em.findOneOrFail(OrganizationRecord, { id: event.data.organization_id })).version = envelope.streamVersion;
+        em.persist(em.create(OrganizationMemberRecord, { organizationId, userId: event.data.user_id, role: event.data.role, joinedAt: at }));
         break;
+      case 'organization.member_role_changed':
+        (await em.findOneOrFail(OrganizationMemberRecord, { organizationId, userId: event.data.user_id })).role = event.data.role;
+        break;
+      case 'organization.member_removed':
+        await em.nativeDelete(OrganizationMemberRecord, { organizationId, userId: event.data.user_id });
+        break;
+      case 'organization.renamed':
+        (await em.findOneOrFail(OrganizationRecord, { id: organizationId })).name = event.data.name;
+        break;
+      case 'organization.deleted': {
+        const organization = await em.findOneOrFail(OrganizationRecord, { id: organizationId });
+        await em.nativeDelete(OrganizationMemberRecord, { organizationId });
+        // The slug is free again once the organization is gone.
+        await em.execute(`DELETE FROM slug_reservations WHERE kind = 'organization' AND slug = ?`, [organization.slug]);
+        em.remove(organization);
+        break;
+      }
+    }
+    if (event.type !== 'organization.created' && event.type !== 'organization.deleted') {
+      (await em.findOneOrFail(OrganizationRecord, { id: organizationId })).version = envelope.streamVersion;
     }
     await em.flush();
   }
 }
 
-export function toOrganizationResource(record: OrganizationRecord): OrganizationResource {
-  return { id: record.id, name: record.name, slug: record.slug, created_at: record.createdAt.toISOString() };
+/** The Organization resource; `workos_organization_id` only for the organization's owners and admins. */
+export function toOrganizationResource(record: OrganizationRecord, viewerRole?: OrganizationRole | null): OrganizationResource {
+  const resource: OrganizationResource = { id: record.id, name: record.name, slug: record.slug, created_at: record.createdAt.toISOString() };
+  if (viewerRole === 'owner' || viewerRole === 'admin') resource.workos_organization_id = record.workosOrganizationId;
+  return resource;
 }

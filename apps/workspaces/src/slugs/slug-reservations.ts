@@ -23,3 +23,13 @@ export async function reserveSlug(em: EntityManager, kind: SlugKind, base: strin
   // 36^6 suffixes per base: reaching this means something else is wrong.
   throw new MnemoError('CONFLICT', `could not find a free ${kind} slug; choose another name`, { field: 'slug' });
 }
+
+/** Reserves exactly the slug a client chose: a taken one is the client's CONFLICT, never silently changed. */
+export async function reserveChosenSlug(em: EntityManager, kind: SlugKind, slug: string, ownerId: string): Promise<string> {
+  const reserved = await em.execute<{ slug: string }[]>(
+    `INSERT INTO slug_reservations (kind, slug, owner_id) VALUES (?, ?, ?) ON CONFLICT (kind, slug) DO NOTHING RETURNING slug`,
+    [kind, slug, ownerId],
+  );
+  if (reserved.length === 0) throw new MnemoError('CONFLICT', `the ${kind} slug "${slug}" is taken`, { field: 'slug', reason: 'slug_taken' });
+  return slug;
+}

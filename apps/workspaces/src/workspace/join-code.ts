@@ -14,3 +14,11 @@ export function newJoinCode(): string {
 export function joinCodeSha256(code: string): string {
   return createHash('sha256').update(code).digest('hex');
 }
+
+/**
+ * A code as a person may type it: any case, with spaces or hyphens, and the letters Crockford base32 reads
+ * as digits (I and L as 1, O as 0).
+ */
+export function normalizeJoinCode(input: string): string {
+  return input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+}

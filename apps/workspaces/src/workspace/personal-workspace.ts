@@ -2,18 +2,13 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { DeadlockException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
-import { DEFAULT_ENABLED_PROVIDERS, WORKSPACE_LIMITS, type CreatePersonalWorkspaceReply } from '@mnemo/contracts';
+import { WORKSPACE_LIMITS, type CreatePersonalWorkspaceReply } from '@mnemo/contracts';
 import type { EventStore } from '@mnemo/event-store';
-import { appendDecision } from '../append-decision';
-import { membershipDecider, membershipStreamId } from '../membership/membership.decide';
-import { projectMembership } from '../membership/membership.projection';
-import { organizationDecider, organizationStreamId } from '../organization/organization.decide';
-import { OrganizationRecord, projectOrganization, toOrganizationResource } from '../organization/organization.projection';
+import { OrganizationRecord, toOrganizationResource } from '../organization/organization.projection';
 import { reserveSlug } from '../slugs/slug-reservations';
 import { slugFromName } from '../slugs/slug';
-import { newJoinCode, joinCodeSha256 } from './join-code';
-import { workspaceDecider, workspaceStreamId } from './workspace.decide';
-import { JoinCodeRecord, projectWorkspace, toWorkspaceResource, WorkspaceRecord } from './workspace.projection';
+import { appendNewOrganization, appendNewWorkspace } from './workspace-creation';
+import { toWorkspaceResource, WorkspaceRecord } from './workspace.projection';
 
 /**
  * The guard that makes signup's workspace exactly-once per user: its primary key is the user id, and it is the
@@ -100,48 +95,17 @@ async function createInTransaction(em: EntityManager, store: EventStore, request
   const name = personalWorkspaceName(request.email, request.name);
   const workspaceSlug = await reserveSlug(em, 'workspace', slugFromName(name), String(workspaceId));
   const organizationSlug = await reserveSlug(em, 'organization', slugFromName(name), organizationId);
-  const joinCode = newJoinCode();
-
-  await appendDecision(em, store, {
-    decider: organizationDecider,
-    streamId: organizationStreamId(organizationId),
-    command: { type: 'CreateOrganization', organizationId, name, slug: organizationSlug, ownerUserId: userId },
-    owner: { organizationId },
+  await appendNewOrganization(em, store, { organizationId, name, slug: organizationSlug, ownerUserId: userId, actor });
+  await appendNewWorkspace(em, store, {
+    workspaceId,
+    organizationId,
+    name,
+    slug: workspaceSlug,
+    domain: null,
+    personal: true,
+    createdBy: userId,
     actor,
-    project: projectOrganization,
   });
-  const owner = { workspaceId: String(workspaceId) };
-  await appendDecision(em, store, {
-    decider: workspaceDecider,
-    streamId: workspaceStreamId(workspaceId),
-    command: {
-      type: 'CreateWorkspace',
-      workspaceId,
-      organizationId,
-      name,
-      slug: workspaceSlug,
-      domain: null,
-      planName: 'free',
-      billingCycle: 'monthly',
-      enabledProviders: DEFAULT_ENABLED_PROVIDERS,
-      joinCodeSha256: joinCodeSha256(joinCode),
-      personal: true,
-      createdBy: userId,
-    },
-    owner,
-    actor,
-    project: projectWorkspace,
-  });
-  await appendDecision(em, store, {
-    decider: membershipDecider,
-    streamId: membershipStreamId(workspaceId, userId),
-    command: { type: 'GrantMembership', workspaceId, userId, role: 'owner', via: 'workspace_creation' },
-    owner,
-    actor,
-    project: projectMembership,
-  });
-  em.persist(em.create(JoinCodeRecord, { workspaceId, code: joinCode, expiresAt: null, issuedAt: new Date() }));
-  await em.flush();
 }
 
 async function readPersonalWorkspace(em: EntityManager, userId: string): Promise<CreatePersonalWorkspaceReply | null> {
@@ -151,7 +115,8 @@ async function readPersonalWorkspace(em: EntityManager, userId: string): Promise
   const organization = await em.findOneOrFail(OrganizationRecord, { id: workspace.organizationId });
   return {
     workspace: toWorkspaceResource(workspace, organization),
-    organization: toOrganizationResource(organization),
+    // The user is the organization's owner.
+    organization: toOrganizationResource(organization, 'owner'),
     is_first_workspace: true,
   };
 }

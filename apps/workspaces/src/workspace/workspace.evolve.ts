@@ -1,7 +1,7 @@
 import type { BillingCycle, PlanName, Provider, WorkspaceEvent, WorkspaceStatus } from '@mnemo/contracts';
 
 export type WorkspaceState =
-  | { exists: false }
+  | { exists: false; deleted?: boolean }
   | {
       exists: true;
       workspaceId: number;
@@ -14,6 +14,7 @@ export type WorkspaceState =
       billingCycle: BillingCycle;
       enabledProviders: Provider[];
       joinCodeSha256: string;
+      joinCodeExpiresAt: string | null;
     };
 
 export const initialWorkspaceState: WorkspaceState = { exists: false };
@@ -33,6 +34,18 @@ export function evolveWorkspace(state: WorkspaceState, event: WorkspaceEvent): W
         billingCycle: event.data.billing_cycle,
         enabledProviders: event.data.enabled_providers,
         joinCodeSha256: event.data.join_code_sha256,
+        joinCodeExpiresAt: event.data.join_code_expires_at,
       };
+    case 'workspace.deleted':
+      return { exists: false, deleted: true };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
+    case 'workspace.details_updated':
+      return { ...state, name: event.data.name, domain: event.data.domain };
+    case 'workspace.providers_set':
+      return { ...state, enabledProviders: event.data.enabled_providers };
+    case 'workspace.join_code_rotated':
+      return { ...state, joinCodeSha256: event.data.join_code_sha256, joinCodeExpiresAt: event.data.join_code_expires_at };
   }
 }

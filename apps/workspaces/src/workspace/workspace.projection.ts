@@ -83,11 +83,12 @@ export class JoinCodeRecord {
 export async function projectWorkspace(em: EntityManager, envelopes: EventEnvelope[]): Promise<void> {
   for (const envelope of envelopes) {
     const event = asDomainEvent<WorkspaceEvent>(envelope);
+    const workspaceId = event.data.workspace_id;
     switch (event.type) {
       case 'workspace.created':
         em.persist(
           em.create(WorkspaceRecord, {
-            workspaceId: event.data.workspace_id,
+            workspaceId,
             organizationId: event.data.organization_id,
             name: event.data.name,
             slug: event.data.slug,
@@ -104,6 +105,34 @@ export async function projectWorkspace(em: EntityManager, envelopes: EventEnvelo
           }),
         );
         break;
+      case 'workspace.details_updated': {
+        const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
+        workspace.name = event.data.name;
+        workspace.domain = event.data.domain;
+        workspace.version = envelope.streamVersion;
+        break;
+      }
+      case 'workspace.providers_set': {
+        const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
+        workspace.enabledProviders = event.data.enabled_providers;
+        workspace.version = envelope.streamVersion;
+        break;
+      }
+      case 'workspace.join_code_rotated':
+        // The code itself is written beside the event by the handler (it is not in the event).
+        (await em.findOneOrFail(WorkspaceRecord, { workspaceId })).version = envelope.streamVersion;
+        break;
+      case 'workspace.deleted': {
+        const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
+        // Rows that hang off the workspace go with it; its slug is free again.
+        await em.execute('DELETE FROM workspace_join_codes WHERE workspace_id = ?', [workspaceId]);
+        await em.execute('DELETE FROM invitations WHERE workspace_id = ?', [workspaceId]);
+        await em.execute('DELETE FROM workspace_members WHERE workspace_id = ?', [workspaceId]);
+        await em.execute('DELETE FROM personal_workspaces WHERE workspace_id = ?', [workspaceId]);
+        await em.execute(`DELETE FROM slug_reservations WHERE kind = 'workspace' AND slug = ?`, [workspace.slug]);
+        em.remove(workspace);
+        break;
+      }
     }
     await em.flush();
   }
