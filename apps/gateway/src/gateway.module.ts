@@ -4,6 +4,11 @@ import { AccountController } from './accounts/account.controller';
 import { AuthController } from './accounts/auth.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { HealthController } from './health/health.controller';
+import { InvitationsController } from './invitations/invitations.controller';
+import { JoinController } from './members/join.controller';
+import { MembersController } from './members/members.controller';
+import { OrganizationsController } from './organizations/organizations.controller';
+import { MEMORY_CONTROLLERS } from './memories';
 import { WorkspacesController } from './workspaces/workspaces.controller';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from './gateway.runtime';
 
@@ -12,7 +17,7 @@ export class GatewayModule {
   static forRoot(runtime: GatewayRuntime, extraControllers: Type[] = []): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [HealthController, AuthController, AccountController, ApiKeysController, WorkspacesController, ...extraControllers],
+      controllers: [HealthController, AuthController, AccountController, ApiKeysController, WorkspacesController, OrganizationsController, MembersController, JoinController, InvitationsController, ...MEMORY_CONTROLLERS, ...extraControllers],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: runtime },
         { provide: RpcClient, useValue: runtime.rpc },
