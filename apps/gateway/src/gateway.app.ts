@@ -14,6 +14,7 @@ import { loadGatewaySettings, type GatewaySettings } from './gateway.settings';
 import { createLogger, PinoNestLogger } from '@mnemo/observability';
 import { ErrorEnvelopeFilter } from './spine/error-envelope';
 import { RequestContextInterceptor } from './spine/request-context';
+import { WorkspaceRateLimitInterceptor } from './rate-limits/workspace-limit.interceptor';
 import { createValidationPipe } from './spine/validation';
 import { GatewayModule } from './gateway.module';
 import type { GatewayRuntime } from './gateway.runtime';
@@ -46,7 +47,7 @@ export async function createGatewayApp(config: MnemoConfig, options: GatewayAppO
   await credentials.start();
   const access = new AccessCache(rpc);
   const keyUse = new KeyUseRecorder(rpc);
-  const rateLimiter = new RateLimiter(config.redisUrl, config.redisPrefix, logger);
+  const rateLimiter = await RateLimiter.connect(config, settings, logger);
   const accessControl = new AccessControl(credentials, access, keyUse, logger, options.extraRoutes);
   const runtime: GatewayRuntime = {
     config,
@@ -79,12 +80,16 @@ export async function createGatewayApp(config: MnemoConfig, options: GatewayAppO
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: without this, Fastify would hand text/plain bodies to handlers as strings.
   fastify.removeContentTypeParser('text/plain');
+  // @fastify/rate-limit with the per-IP, per-email and per-user limits of the route table (rate-limits/).
+  await rateLimiter.install(fastify, { credentials, access, rpc, extraRoutes: options.extraRoutes });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', String(request.id));
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorEnvelopeFilter(logger));
-  app.useGlobalInterceptors(new RequestContextInterceptor(logger, accessControl));
+  // In this order: access control (inside RequestContextInterceptor) finds the workspace, then its plan's
+  // requests/second are counted.
+  app.useGlobalInterceptors(new RequestContextInterceptor(logger, accessControl), new WorkspaceRateLimitInterceptor(rateLimiter));
 
   const document = SwaggerModule.createDocument(
     app,

@@ -26,3 +26,17 @@ export function planLimits(plan: PlanName, env: NodeJS.ProcessEnv = process.env)
   };
   return { ...base, maxApiKeys: read('MAX_API_KEYS', base.maxApiKeys), requestsPerSecond: read('RPS', base.requestsPerSecond), burst: read('BURST', base.burst) };
 }
+
+/**
+ * How the gateway counts a plan's requests/second per workspace with a fixed-window counter: a window of
+ * `burst / requestsPerSecond` seconds admitting `burst` requests. A burst of up to `burst` requests passes at
+ * once, and over time the workspace averages at most `requestsPerSecond` (free: 50 per 2.5 s = 20/s).
+ */
+export interface PlanRequestWindow {
+  max: number;
+  windowMs: number;
+}
+
+export function planRequestWindow(limits: Pick<PlanLimits, 'requestsPerSecond' | 'burst'>): PlanRequestWindow {
+  return { max: limits.burst, windowMs: Math.max(1, Math.ceil((limits.burst * 1000) / limits.requestsPerSecond)) };
+}

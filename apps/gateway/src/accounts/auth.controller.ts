@@ -13,7 +13,6 @@ import {
   type WorkspaceRole,
 } from '@mnemo/contracts';
 import { authOf } from '../access/authenticated';
-import { normalizedEmail } from '../access/client';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { callService } from '../spine/call-service';
 import { LoginBody, PasswordResetBody, PasswordResetConfirmBody, SignupBody, TokenBody } from './auth.dto';
@@ -30,14 +29,9 @@ function roleOfScopes(scopes: Scope[]): WorkspaceRole {
 export class AuthController {
   constructor(@Inject(GATEWAY_RUNTIME) private readonly runtime: GatewayRuntime) {}
 
-  private get limits() {
-    return this.runtime.settings.limits;
-  }
-
   /** Creates the account, its personal organization and first workspace, and a session. */
   @Post('signup')
   async signup(@Body() body: SignupBody, @Req() request: FastifyRequest): Promise<SignupReply> {
-    await this.runtime.rateLimiter.enforce(this.limits.signupPerIp, request.ip);
     return callService(this.runtime.rpc, 'identity', IDENTITY_RPC.signup, body, request);
   }
 
@@ -45,8 +39,6 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginBody, @Req() request: FastifyRequest): Promise<SessionReply> {
-    await this.runtime.rateLimiter.enforce(this.limits.loginPerIp, request.ip);
-    await this.runtime.rateLimiter.enforce(this.limits.loginPerEmail, normalizedEmail(body.email));
     return callService(this.runtime.rpc, 'identity', IDENTITY_RPC.login, body, request);
   }
 
@@ -76,8 +68,6 @@ export class AuthController {
   @Post('password-reset')
   @HttpCode(202)
   async requestPasswordReset(@Body() body: PasswordResetBody, @Req() request: FastifyRequest): Promise<{ accepted: true }> {
-    await this.runtime.rateLimiter.enforce(this.limits.passwordResetPerIp, request.ip);
-    await this.runtime.rateLimiter.enforce(this.limits.passwordResetPerEmail, normalizedEmail(body.email));
     return callService(this.runtime.rpc, 'identity', IDENTITY_RPC.requestPasswordReset, body, request);
   }
 
