@@ -15,11 +15,36 @@ interface Fixture {
 const SAMPLES: Record<string, { body?: unknown }> = {
   'POST /v1/workspaces/:id/api-keys': { body: { name: 'intruder', scopes: ['memory:read'] } },
   'PATCH /v1/workspaces/:id/api-keys/:keyId': { body: { enabled: false } },
+  'PATCH /v1/workspaces/:id': { body: { name: 'Intruded' } },
+  'PATCH /v1/workspaces/:id/organization': { body: { name: 'Intruded' } },
+  'POST /v1/workspaces/:id/members': { body: { email: 'intruder@example.com' } },
+  'PATCH /v1/workspaces/:id/members/:userId': { body: { role: 'owner' } },
+  'POST /v1/workspaces/:id/join-code': { body: {} },
+  'PUT /v1/workspaces/:id/providers': { body: { providers: ['openai', 'cohere'] } },
+  'POST /v1/auth/invitations': { body: { email: 'intruder@example.com', role: 'admin' } },
+  'POST /v1/memories': { body: { observation: 'intruder' } },
+  'POST /v1/memories/batch': { body: { memories: [{ observation: 'intruder' }] } },
+  'PATCH /v1/memories/:uuid': { body: { importance: 1 } },
+  'POST /v1/memories/search': { body: { q: 'matrix' } },
+  'POST /v1/context': { body: { q: 'matrix' } },
+  'POST /v1/context-spaces': { body: { name: 'intruder' } },
+  'PUT /v1/context-spaces/:space_id': { body: { name: 'intruded' } },
 };
 
+/** A memory and a context space of the owner's workspace, for the memory routes' `:uuid` and `:space_id` (made in beforeAll). */
+const ownerMemory = { uuid: '', spaceId: '' };
+
 function fill(pattern: string, fixture: Fixture): string {
-  return pattern.replace(':id', String(fixture.owner.workspace.workspace_id)).replace(':keyId', fixture.keyId);
+  return pattern.replace(':id', String(fixture.owner.workspace.workspace_id)).replace(':keyId', fixture.keyId).replace(':uuid', ownerMemory.uuid).replace(':space_id', ownerMemory.spaceId);
 }
+
+/**
+ * Workspace-implicit routes (`/v1/memories…`) name no workspace in the path: a session names it with the
+ * Mnemo-Workspace header, and a key of another workspace can only reach the owner's data through an id.
+ */
+const implicitWorkspace = (route: string, fixture: Fixture) =>
+  ROUTE_ACCESS[route]?.auth === 'workspace' && (ROUTE_ACCESS[route] as { workspace: string }).workspace === 'implicit' ? { workspace: fixture.owner.workspace.workspace_id } : {};
+const reachesForeignData = ([route, rule]: [string, Extract<RouteAccess, { auth: 'workspace' }>]) => rule.workspace === 'path' || route.includes('/:');
 
 const workspaceRoutes = Object.entries(ROUTE_ACCESS).filter(
   (entry): entry is [string, Extract<RouteAccess, { auth: 'workspace' }>] => entry[1].auth === 'workspace',
@@ -34,6 +59,10 @@ describe('authorization matrix', () => {
     const owner = await signUp();
     const key = await mintKey(owner.token, owner.workspace.workspace_id, ['memory:read']);
     fixture = { owner, keyId: key.id };
+    const memory = await api('POST', '/v1/memories', { token: owner.token, workspace: owner.workspace.workspace_id, body: { observation: 'the owner’s matrix memory' } });
+    ownerMemory.uuid = memory.body.uuid;
+    const space = await api('POST', '/v1/context-spaces', { token: owner.token, workspace: owner.workspace.workspace_id, body: { name: 'the owner’s matrix space' } });
+    ownerMemory.spaceId = space.body.space_id;
     stranger = await signUp();
     strangerKey = (await mintKey(stranger.token, stranger.workspace.workspace_id, [...SCOPES])).key;
   });
@@ -47,12 +76,12 @@ describe('authorization matrix', () => {
 
   it.each(workspaceRoutes.map(([route]) => [route]))('%s: a session of another workspace gets 404 and no data', async (route) => {
     const [method, pattern] = route.split(' ');
-    const response = await api(method, fill(pattern, fixture), { token: stranger.token, body: SAMPLES[route]?.body });
+    const response = await api(method, fill(pattern, fixture), { token: stranger.token, body: SAMPLES[route]?.body, ...implicitWorkspace(route, fixture) });
     expect(response.status).toBe(404);
     expect(Object.keys(response.body)).toEqual(['error']);
   });
 
-  it.each(workspaceRoutes.map(([route]) => [route]))('%s: a key of another workspace, with every scope, gets 404 and no data', async (route) => {
+  it.each(workspaceRoutes.filter(reachesForeignData).map(([route]) => [route]))('%s: a key of another workspace, with every scope, gets 404 and no data', async (route) => {
     const [method, pattern] = route.split(' ');
     const response = await api(method, fill(pattern, fixture), { token: strangerKey, body: SAMPLES[route]?.body });
     expect(response.status).toBe(404);

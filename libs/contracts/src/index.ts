@@ -8,3 +8,4 @@ export * from './credentials';
 export * from './identity';
 export * from './scopes';
 export * from './plans';
+export * from './memory';

@@ -1,0 +1,247 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { v7 as uuidv7 } from 'uuid';
+import { MnemoError, type MemoryCaller, type MemoryWriteOutcome, type NewEvent, type RpcReply } from '@mnemo/contracts';
+import { WrongExpectedVersion, type EventStore } from '@mnemo/event-store';
+import { decideMemory, resolveAgent, type MemoryCommand } from './memory.decide';
+import { evolveMemory } from './memory.evolve';
+import type { ValidMemoryInput, ValidMemoryPatch } from './memory.input';
+import { contentKeyOf, insertCreatedMemories, projectMemoryEvents } from './memory.projection';
+import { findLiveMemory, LIVE, type MemoryRow } from './memory.rows';
+import { asMemoryEvent, initialMemoryState, memoryStreamId } from './memory.state';
+import { appendToNewStreams } from './new-streams';
+import { visibleMemoriesSql } from '../space/space.access';
+import { resolveSpaceFilter } from '../space/space.rows';
+
+const MAX_ATTEMPTS = 3;
+
+export interface IdempotencyOptions {
+  method: string;
+  route: string;
+  key: string;
+  body: unknown;
+}
+
+export interface WriteResult {
+  uuid: string;
+  outcome: MemoryWriteOutcome;
+  version: number;
+}
+
+/** Prefixes a refusal with the batch item it concerns, so all-or-nothing batches name the culprit. */
+function forItem(index: number | undefined, error: MnemoError): MnemoError {
+  if (index === undefined) return error;
+  return new MnemoError(error.code, `memories[${index}]: ${error.message}`, { ...error.details, index });
+}
+
+/**
+ * The memory write pipeline: idempotency claim → one transaction (advisory locks on the paths and content keys
+ * written, load → decide → append → project per memory, the idempotency record) → on a version conflict, the
+ * whole transaction again, at most 3 times. Batches are one transaction: all or nothing.
+ */
+export class MemoryWrites {
+  constructor(private readonly store: EventStore, private readonly fork: () => EntityManager) {}
+
+  /** Runs `work` in a transaction with the idempotency record of DESIGN.md, retrying version conflicts. */
+  async run<T>(caller: MemoryCaller, idempotency: IdempotencyOptions | undefined, work: (tx: EntityManager) => Promise<T>): Promise<RpcReply<T>> {
+    const em = this.fork();
+    const scope = idempotency && { workspaceId: String(caller.workspace_id), principal: caller.principal, ...idempotency };
+    if (scope) {
+      const claim = await this.store.idempotency.claim(em, scope);
+      if (claim.kind === 'replay') return claim.reply as RpcReply<T>;
+      if (claim.kind === 'mismatch') return { ok: false, error: { code: 'IDEMPOTENCY_MISMATCH', message: 'this Idempotency-Key was used with a different request body' } };
+      if (claim.kind === 'in_progress') {
+        return { ok: false, error: { code: 'CONFLICT', message: 'a request with this Idempotency-Key is still in progress', details: { reason: 'in_progress' } } };
+      }
+    }
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await em.transactional(async (tx) => {
+            const reply: RpcReply<T> = { ok: true, data: await work(tx) };
+            if (scope) await this.store.idempotency.complete(tx, scope, reply);
+            return reply;
+          });
+        } catch (error) {
+          if (error instanceof MnemoError) {
+            const refusal: RpcReply<T> = { ok: false, error: error.toBody() };
+            if (scope) await this.store.idempotency.complete(em, scope, refusal);
+            return refusal;
+          }
+          if (!(error instanceof WrongExpectedVersion)) throw error;
+          if (attempt >= MAX_ATTEMPTS) {
+            const refusal: RpcReply<T> = { ok: false, error: { code: 'CONFLICT', message: 'too many concurrent changes to this memory; retry', details: { reason: 'contention' } } };
+            if (scope) await this.store.idempotency.complete(em, scope, refusal);
+            return refusal;
+          }
+        }
+      }
+    } catch (error) {
+      if (scope) await this.store.idempotency.release(em, scope).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** load → decide → append → project for one memory stream, inside the caller's transaction. */
+  async apply(tx: EntityManager, caller: Pick<MemoryCaller, 'principal'> & { workspace_id: number }, uuid: string, command: MemoryCommand, ifMatchVersion?: number): Promise<number> {
+    const history = await this.store.readStream(memoryStreamId(uuid), tx);
+    if (ifMatchVersion !== undefined && ifMatchVersion !== history.length) {
+      throw new MnemoError('CONFLICT', 'the memory changed since you read it (stale If-Match)', { reason: 'stale_etag', version: history.length });
+    }
+    const state = history.map(asMemoryEvent).reduce(evolveMemory, initialMemoryState);
+    const events = decideMemory(command, state);
+    const appended = await this.store.appendInTransaction(tx, memoryStreamId(uuid), history.length, events as never, {
+      owner: { workspaceId: String(caller.workspace_id) },
+      actor: caller.principal,
+    });
+    await projectMemoryEvents(tx, appended);
+    return history.length + appended.length;
+  }
+
+  /**
+   * Writes memories in request order. A write with a path replaces the document there (same uuid, new version);
+   * an observation without a path that the same agent already stored in the same space is answered with the
+   * existing memory. Locks serialise concurrent writers of one path or one content key. The current holders of
+   * the batch's paths and content keys are read in two queries, and new memories' rows are inserted together,
+   * and new memories are appended and inserted together: a batch of 1000 new memories is a handful of statements.
+   */
+  async writeAll(tx: EntityManager, caller: MemoryCaller, inputs: ValidMemoryInput[], batch: boolean): Promise<WriteResult[]> {
+    const workspaceId = caller.workspace_id;
+    const itemError = (index: number, error: unknown) => (error instanceof MnemoError ? forItem(batch ? index : undefined, error) : error);
+    // The agent each memory is stored under: a bound key writes under its own agent only.
+    const resolved = inputs.map((input, index) => {
+      try {
+        return { ...input, agent_id: resolveAgent(caller.agent_id, input.agent_id) };
+      } catch (error) {
+        throw itemError(index, error);
+      }
+    });
+    // Only the owner writes into a space, and only a caller that passes its agent gate: anything else is 404.
+    const spaces = new Map<string, string>();
+    for (const [index, input] of resolved.entries()) {
+      if (input.space_id === null) continue;
+      try {
+        if (!spaces.has(input.space_id)) spaces.set(input.space_id, await resolveSpaceFilter(tx, caller, input.space_id));
+      } catch (error) {
+        throw itemError(index, error);
+      }
+    }
+    const keyOf = (input: ValidMemoryInput) => (input.path !== null ? `path:${workspaceId}:${input.path}` : `content:${workspaceId}:${contentKeyOf(input)}`);
+    await lockAll(tx, resolved.map(keyOf));
+
+    const paths = [...new Set(resolved.flatMap((input) => (input.path !== null ? [input.path] : [])))];
+    const contentKeys = [...new Set(resolved.flatMap((input) => (input.path === null ? [contentKeyOf(input)!] : [])))];
+    const byPath = new Map<string, { id: string; live: boolean; expired_by?: Date }>();
+    if (paths.length > 0) {
+      const visible = visibleMemoriesSql('memories', caller);
+      // The database's clock decides expiry, for reads and for this purge alike.
+      const rows = await tx.execute<{ id: string; path: string; live: boolean; visible: boolean; expired_by: Date }[]>(
+        `SELECT id, path, ${LIVE} AS live, ${visible.sql} AS visible, now() AS expired_by FROM memories WHERE workspace_id = ? AND path IN (SELECT jsonb_array_elements_text(?::jsonb))`,
+        [...visible.params, workspaceId, JSON.stringify(paths)],
+      );
+      for (const row of rows) {
+        // A document in a space the caller cannot pass is not the caller's to replace, nor to learn about.
+        if (row.live && !row.visible) throw itemError(resolved.findIndex((input) => input.path === row.path), new MnemoError('CONFLICT', 'another memory is stored at this path', { reason: 'path_taken', field: 'path' }));
+      }
+      for (const row of rows) byPath.set(row.path, row);
+    }
+    const byContent = new Map<string, { id: string; version: number }>();
+    if (contentKeys.length > 0) {
+      const rows = await tx.execute<{ id: string; content_key: string; version: number }[]>(
+        `SELECT DISTINCT ON (content_key) id, content_key, version FROM memories
+         WHERE workspace_id = ? AND content_key IN (SELECT jsonb_array_elements_text(?::jsonb)) AND ${LIVE}
+         ORDER BY content_key, id`,
+        [workspaceId, JSON.stringify(contentKeys)],
+      );
+      for (const row of rows) byContent.set(row.content_key, row);
+    }
+
+    // New memories wait here, so their streams are appended together; flushed before anything reads a stream.
+    const pending: { streamId: string; event: NewEvent }[] = [];
+    const flush = async () => {
+      const appended = await appendToNewStreams(tx, this.store, 'memory', pending.splice(0), { owner: { workspaceId: String(workspaceId) }, actor: caller.principal });
+      await insertCreatedMemories(tx, appended);
+    };
+    const results: WriteResult[] = [];
+    for (const [index, input] of resolved.entries()) {
+      try {
+        if (input.path !== null) {
+          const holder = byPath.get(input.path);
+          if (holder?.live) {
+            await flush();
+            const command: MemoryCommand = { type: 'WriteAtPath', workspaceId, uuid: holder.id, input, boundAgent: caller.agent_id };
+            results.push({ uuid: holder.id, outcome: 'updated', version: await this.apply(tx, caller, holder.id, command) });
+            continue;
+          }
+          if (holder) {
+            // Expired: already gone from every read; purged now so the path is free for the new document.
+            await flush();
+            await this.apply(tx, { workspace_id: workspaceId, principal: 'system:expiry' }, holder.id, { type: 'ExpireMemory', uuid: holder.id, now: new Date(holder.expired_by!).toISOString() });
+          }
+        } else {
+          const duplicate = byContent.get(contentKeyOf(input)!);
+          if (duplicate) {
+            results.push({ uuid: duplicate.id, outcome: 'deduplicated', version: duplicate.version });
+            continue;
+          }
+        }
+        const uuid = uuidv7();
+        // A new stream: nothing to load.
+        const [event] = decideMemory({ type: 'CreateMemory', workspaceId, uuid, input, boundAgent: caller.agent_id }, initialMemoryState);
+        pending.push({ streamId: memoryStreamId(uuid), event: event as unknown as NewEvent });
+        if (input.path !== null) byPath.set(input.path, { id: uuid, live: true });
+        else byContent.set(contentKeyOf(input)!, { id: uuid, version: 1 });
+        results.push({ uuid, outcome: 'created', version: 1 });
+      } catch (error) {
+        throw itemError(index, error);
+      }
+    }
+    await flush();
+    return results;
+  }
+
+  /**
+   * The memory holding a path. An expired one is purged on the spot (it was already gone from every read), so
+   * the path is free for the new document.
+   */
+  private async occupant(tx: EntityManager, workspaceId: number, path: string): Promise<{ id: string; live: boolean } | undefined> {
+    const [row] = await tx.execute<{ id: string; live: boolean; expired_by: Date }[]>(
+      `SELECT id, ${LIVE} AS live, now() AS expired_by FROM memories WHERE workspace_id = ? AND path = ?`,
+      [workspaceId, path],
+    );
+    if (row && !row.live) {
+      await this.apply(tx, { workspace_id: workspaceId, principal: 'system:expiry' }, row.id, { type: 'ExpireMemory', uuid: row.id, now: new Date(row.expired_by).toISOString() });
+    }
+    return row;
+  }
+
+  async patch(tx: EntityManager, caller: MemoryCaller, uuid: string, patch: ValidMemoryPatch, ifMatchVersion?: number): Promise<MemoryRow> {
+    const workspaceId = caller.workspace_id;
+    if (!(await findLiveMemory(tx, caller, uuid))) throw new MnemoError('NOT_FOUND', 'no such memory');
+    if (patch.path) {
+      await lockAll(tx, [`path:${workspaceId}:${patch.path}`]);
+      const holder = await this.occupant(tx, workspaceId, patch.path);
+      if (holder?.live && holder.id !== uuid) throw new MnemoError('CONFLICT', 'another memory is stored at this path', { reason: 'path_taken', path: patch.path });
+    }
+    await this.apply(tx, caller, uuid, { type: 'PatchMemory', workspaceId, uuid, patch, boundAgent: caller.agent_id }, ifMatchVersion);
+    return (await findLiveMemory(tx, caller, uuid))!;
+  }
+
+  async delete(tx: EntityManager, caller: MemoryCaller, uuid: string): Promise<void> {
+    if (!(await findLiveMemory(tx, caller, uuid))) throw new MnemoError('NOT_FOUND', 'no such memory');
+    await this.apply(tx, caller, uuid, { type: 'DeleteMemory', workspaceId: caller.workspace_id, uuid, boundAgent: caller.agent_id });
+  }
+}
+
+/**
+ * Transaction-scoped advisory locks on every key, taken in one sorted pass so two batches touching the same
+ * paths never wait on each other in opposite orders.
+ */
+async function lockAll(tx: EntityManager, keys: string[]): Promise<void> {
+  const sorted = [...new Set(keys)].sort();
+  if (sorted.length === 0) return;
+  await tx.execute(
+    `SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
+     FROM (SELECT k FROM jsonb_array_elements_text(?::jsonb) AS k ORDER BY k) AS ordered`,
+    [JSON.stringify(sorted)],
+  );
+}
