@@ -156,4 +156,21 @@ describe('API keys', () => {
     expect(response.body.error.code).toBe('VALIDATION_ERROR');
     expect((await api('GET', `/v1/workspaces/${ada.workspace.workspace_id}/api-keys`, { token: ada.token })).body.api_keys).toEqual([]);
   });
+
+  it('replays a creation with the same Idempotency-Key without the secret, and refuses another body with 422', async () => {
+    const ada = await signUp();
+    const path = `/v1/workspaces/${ada.workspace.workspace_id}/api-keys`;
+    const headers = { 'idempotency-key': `idem-${Date.now()}` };
+    const first = await api('POST', path, { token: ada.token, headers, body: { name: 'deploy', scopes: ['memory:read'] } });
+    expect(first.status).toBe(201);
+    expect(first.body.key).toMatch(/^mnemo_/);
+    const replay = await api('POST', path, { token: ada.token, headers, body: { name: 'deploy', scopes: ['memory:read'] } });
+    expect(replay.status).toBe(201);
+    const { key: _secret, ...withoutSecret } = first.body;
+    expect(replay.body).toEqual(withoutSecret);
+    const other = await api('POST', path, { token: ada.token, headers, body: { name: 'other', scopes: ['memory:read'] } });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_MISMATCH');
+    expect((await api('GET', path, { token: ada.token })).body.api_keys).toHaveLength(1);
+  });
 });

@@ -1,36 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { api, eventually, freePort, linkToken, mailsTo, mintKey, signUp, testStack, TEST_REDIS_URL } from '@mnemo/testing';
+import { api, eventually, linkToken, mailsTo, mintKey, signUp, startGateway, testStack, type GatewayProcess } from '@mnemo/testing';
 
 /**
  * Two gateway processes, each with its own credential cache: a revocation must reach both within 5 s.
  */
 describe('revocation reaches every gateway replica within 5 s', () => {
-  let second: ChildProcess;
+  let second: GatewayProcess;
   let secondUrl: string;
 
   beforeAll(async () => {
-    const stack = testStack();
-    const port = await freePort();
-    second = spawn(process.execPath, [join(process.cwd(), 'dist', 'apps', 'gateway', 'src', 'main.js')], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        NATS_URL: stack.config.natsUrl,
-        NATS_PREFIX: stack.natsPrefix,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: `${stack.natsPrefix}:`,
-        TRUST_PROXY: 'true',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    });
-    secondUrl = `http://127.0.0.1:${port}`;
-    await eventually(async () => ((await fetch(`${secondUrl}/health`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000, 'the second gateway');
+    second = await startGateway();
+    secondUrl = second.url;
   });
 
-  afterAll(() => {
-    second?.kill('SIGTERM');
+  afterAll(async () => {
+    await second?.stop();
   });
 
   async function statusOn(base: string, token: string): Promise<number> {

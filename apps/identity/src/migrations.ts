@@ -78,3 +78,23 @@ class IdentityReadModels extends Migration {
 }
 
 export const IDENTITY_MIGRATIONS: ServiceMigration[] = [{ name: '0002_identity_read_models', class: IdentityReadModels }];
+
+/**
+ * Account erasures: the id is an unguessable capability (only its digest is stored) that answers progress
+ * for 30 days; `services` records each service's step of the saga.
+ */
+class Erasures extends Migration {
+  override up(): void {
+    this.addSql(`
+      CREATE TABLE erasures (
+        id_hash text PRIMARY KEY,
+        user_id uuid NOT NULL,
+        services jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        next_attempt_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+}
+
+IDENTITY_MIGRATIONS.push({ name: '0003_erasures', class: Erasures });

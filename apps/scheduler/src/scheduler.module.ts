@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ErasureHandlers } from './erasure/erasure.handlers';
 
 /** The scheduler service's RPC controllers and providers. */
-@Module({})
+@Module({ controllers: [ErasureHandlers] })
 export class SchedulerModule {}

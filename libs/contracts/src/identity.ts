@@ -50,6 +50,12 @@ export const IDENTITY_RPC = {
   /** Resolves a bearer credential; UNAUTHORIZED when unknown, expired, disabled or revoked. */
   authenticate: 'authenticate',
   getUser: 'getUser',
+  /** A user by email (normalized), for membership and invitation checks; NOT_FOUND when none. */
+  findUserByEmail: 'findUserByEmail',
+  /** Starts account deletion: 409 listing blockers, else revokes every credential and answers the erasure id. */
+  deleteAccount: 'deleteAccount',
+  /** Progress of an erasure, by its unguessable id. */
+  getErasure: 'getErasure',
   createApiKey: 'createApiKey',
   listApiKeys: 'listApiKeys',
   updateApiKey: 'updateApiKey',

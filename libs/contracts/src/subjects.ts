@@ -10,7 +10,10 @@ export type AppName = ServiceName | 'gateway';
 /** RPC operations every service answers. */
 export const COMMON_OPERATIONS = {
   health: 'health',
+  /** Step of an account erasure (`EraseUserRequest`): drop what the service holds about the user; idempotent. */
+  eraseUser: 'eraseUser',
 } as const;
+
 
 export class NatsNames {
   constructor(readonly prefix: string) {

@@ -12,20 +12,22 @@ import {
   WORKSPACES_RPC,
   type ApiKeyResource,
   type CreateApiKeyRequest,
-  type EventEnvelope,
   type GetAccessReply,
   type GetWorkspaceStandingReply,
   type KeyOperationCaller,
   type KeyRequest,
   type PlanName,
+  type RpcMetadata,
+  type RpcReply,
   type Scope,
   type UpdateApiKeyRequest,
 } from '@mnemo/contracts';
 import { RpcHandler, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
 import { digest } from '../credential/secrets';
 import { decideApiKey, type ApiKeyCommand, type VerifiedCaller } from './api-key.decide';
-import { apiKeyStreamId, initialApiKeyState, type ApiKeyEvent, type ApiKeyState } from './api-key.events';
+import { apiKeyStreamId, initialApiKeyState, type ApiKeyState } from './api-key.events';
 import { evolveApiKey } from './api-key.evolve';
+import { projectApiKeyEvents } from './api-key.projection';
 
 /** After a rotation the old secret keeps working this long, so deployments can roll over. */
 const ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -95,8 +97,9 @@ export class ApiKeyHandlers {
     return row;
   }
 
+  /** With an Idempotency-Key, a retry answers the same key resource, without the secret (never stored). */
   @RpcHandler('identity', IDENTITY_RPC.createApiKey)
-  async create(request: CreateApiKeyRequest): Promise<ApiKeyResource> {
+  async create(request: CreateApiKeyRequest, metadata: RpcMetadata = {}): Promise<RpcReply<ApiKeyResource>> {
     const name = checkName(request.name);
     if (!Array.isArray(request.scopes) || request.scopes.some((scope) => !(SCOPES as readonly string[]).includes(scope))) {
       throw new MnemoError('VALIDATION_ERROR', `scopes must be a list of ${SCOPES.join(', ')}`);
@@ -142,13 +145,37 @@ export class ApiKeyHandlers {
           throw new MnemoError('PLAN_UPGRADE_REQUIRED', `the ${plan} plan allows ${limit} API keys per workspace; revoke one or upgrade`, { limit, plan_name: plan });
         }
         await em.execute('UPDATE key_counters SET live_keys = live_keys + 1 WHERE workspace_id = ?', [request.workspace_id]);
-        await this.project(em, events);
+        await projectApiKeyEvents(em, events);
         await em.execute('INSERT INTO api_key_secrets (hash, key_id) VALUES (?, ?)', [digest(key), keyId]);
       },
-      reply: () => ({}) as ApiKeyResource,
+      reply: (state, _version, appended) => ({
+        id: keyId,
+        name: state.name!,
+        prefix: keyDisplayPrefix(key),
+        scopes: state.scopes,
+        agent_id: state.agentId,
+        enabled: state.enabled,
+        expires_at: state.expiresAt,
+        last_used_at: null,
+        created_at: appended[0].occurredAt,
+        created_by: state.createdBy!,
+        key,
+      }),
+      ...(metadata.idempotencyKey
+        ? {
+            idempotency: {
+              workspaceId: String(request.workspace_id),
+              principal: actorOf(request.caller),
+              method: 'POST',
+              route: '/v1/workspaces/:id/api-keys',
+              key: metadata.idempotencyKey,
+              body: { name: request.name, scopes: request.scopes, agent_id: request.agent_id ?? null, expires_at: request.expires_at ?? null },
+              redact: ({ key: _secret, ...resource }: ApiKeyResource) => resource,
+            },
+          }
+        : {}),
     });
-    if (!reply.ok) throw new MnemoError(reply.error.code, reply.error.message, reply.error.details);
-    return toResource(await this.row(this.runtime.orm.em.fork(), keyId), key);
+    return reply;
   }
 
   @RpcHandler('identity', IDENTITY_RPC.listApiKeys)
@@ -225,7 +252,7 @@ export class ApiKeyHandlers {
       actor: actorOf(request.caller),
       project: async (em, events) => {
         if (events.length > 0) await extra?.(em);
-        await this.project(em, events);
+        await projectApiKeyEvents(em, events);
       },
       reply: () => null,
     });
@@ -233,32 +260,6 @@ export class ApiKeyHandlers {
     return toResource(await this.row(this.runtime.orm.em.fork(), request.key_id));
   }
 
-  /** The `api_keys` read model, in the append's transaction. */
-  private async project(em: EntityManager, events: EventEnvelope[]): Promise<void> {
-    for (const envelope of events) {
-      const keyId = envelope.streamId.slice('key-'.length);
-      const event = envelope as unknown as ApiKeyEvent & { occurredAt: string };
-      switch (event.type) {
-        case 'key.created':
-          await em.execute(
-            `INSERT INTO api_keys (id, workspace_id, name, prefix, scopes, agent_id, expires_at, created_at, created_by) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`,
-            [keyId, event.data.workspace_id, event.data.name, event.data.prefix, JSON.stringify(event.data.scopes), event.data.agent_id, event.data.expires_at, envelope.occurredAt, event.data.created_by],
-          );
-          break;
-        case 'key.updated':
-          if (event.data.name !== undefined) await em.execute('UPDATE api_keys SET name = ? WHERE id = ?', [event.data.name, keyId]);
-          if (event.data.enabled !== undefined) await em.execute('UPDATE api_keys SET enabled = ? WHERE id = ?', [event.data.enabled, keyId]);
-          break;
-        case 'key.rotated':
-          await em.execute('UPDATE api_keys SET prefix = ? WHERE id = ?', [event.data.prefix, keyId]);
-          break;
-        case 'key.revoked':
-          await em.execute('UPDATE api_keys SET revoked_at = ?, enabled = false WHERE id = ?', [envelope.occurredAt, keyId]);
-          await em.execute('DELETE FROM api_key_secrets WHERE key_id = ?', [keyId]);
-          break;
-      }
-    }
-  }
 }
 
 function actorOf(caller: KeyOperationCaller): string {

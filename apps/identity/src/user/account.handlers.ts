@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import {
   IDENTITY_RPC,
   MnemoError,
+  WORKSPACES_RPC,
   mintLinkToken,
   type SessionReply,
   type SignupReply,
@@ -135,6 +136,16 @@ export class AccountHandlers {
     return this.loadUser(request.user_id);
   }
 
+  @RpcHandler('identity', IDENTITY_RPC.findUserByEmail)
+  async findUserByEmail(request: { email: string }): Promise<UserResource> {
+    if (typeof request.email !== 'string') throw new MnemoError('VALIDATION_ERROR', 'email must be an email address');
+    const [row] = await this.runtime.orm.em
+      .fork()
+      .execute<UserRow[]>('SELECT id, email, name, password_hash, email_verified, created_at FROM users WHERE email_normalized = ?', [normalizeEmail(request.email)]);
+    if (!row) throw new MnemoError('NOT_FOUND', 'no such user');
+    return toUser(row);
+  }
+
   // Handlers answer envelopes; code inside the service calls this instead.
   private async loadUser(userId: string): Promise<UserResource> {
     const [row] = await this.runtime.orm.em
@@ -144,13 +155,17 @@ export class AccountHandlers {
     return toUser(row);
   }
 
+  /** Verifying an address also joins every pending invitation for it. */
   @RpcHandler('identity', IDENTITY_RPC.verifyEmail)
   async verifyEmail(request: { token: string }): Promise<{ user: UserResource }> {
     const userId = await this.claimToken(request.token, 'verify_email', async (em, id) => {
       await em.execute('UPDATE users SET email_verified = true WHERE id = ?', [id]);
       await this.applyToUser(em, id, { type: 'verify_email' });
     });
-    return { user: await this.loadUser(userId) };
+    const user = await this.loadUser(userId);
+    const joined = await this.runtime.rpc.call('workspaces', WORKSPACES_RPC.joinInvitationsForEmail, { user_id: user.id, email: user.email });
+    if (!joined.ok) this.runtime.logger.warn({ code: joined.error.code }, 'could not join pending invitations after verification');
+    return { user };
   }
 
   @RpcHandler('identity', IDENTITY_RPC.resendVerification)
