@@ -145,14 +145,10 @@ export class EventStore {
     options: AppendOptions,
   ): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
-    const [{ version }] = await em.execute<{ version: number }[]>(
-      'SELECT coalesce(max(stream_version), 0)::int AS version FROM events WHERE stream_id = ?',
-      [streamId],
-    );
-    if (version !== expectedVersion) throw new WrongExpectedVersion(streamId, expectedVersion, version);
     const occurredAt = new Date().toISOString();
     // Events carry the trace of the request that caused them, so consumers continue it.
-    options = { ...options, traceparent: options.traceparent ?? currentTraceparent() };
+    const traceparent = options.traceparent ?? currentTraceparent();
+    const metadata = JSON.stringify({ ...options.owner, actor: options.actor, ...(traceparent ? { traceparent } : {}) });
     const envelopes: EventEnvelope[] = events.map((event, index) => ({
       id: uuidv7(),
       type: event.type,
@@ -162,44 +158,66 @@ export class EventStore {
       ...options.owner,
       actor: options.actor,
       occurredAt,
-      ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+      ...(traceparent ? { traceparent } : {}),
       data: event.data,
     }));
-    let positions: { global_position: string }[];
+    // One round trip: the version check, the events, their outbox rows (in global_position order, the
+    // position copied into each payload) and the relay's wake-up. No row comes back when the stream is not
+    // at the expected version; a writer racing us to the same version hits the unique constraint.
+    let rows: { id: string; global_position: string }[];
     try {
-      positions = await em.execute<{ global_position: string }[]>(
-        `INSERT INTO events (id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at)
-         VALUES ${rowsOf(envelopes.length, '(?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)')}
-         RETURNING global_position`,
-        envelopes.flatMap((e) => [
-          e.id,
-          e.streamId,
-          e.streamVersion,
-          e.type,
-          e.schemaVersion,
-          JSON.stringify(e.data),
-          JSON.stringify({ ...options.owner, actor: options.actor, ...(options.traceparent ? { traceparent: options.traceparent } : {}) }),
-          occurredAt,
-        ]),
+      rows = await em.execute<{ id: string; global_position: string }[]>(
+        `WITH expected AS (
+           SELECT coalesce(max(stream_version), 0) = ?::int AS ok FROM events WHERE stream_id = ?
+         ),
+         incoming (id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, subject, payload, headers) AS (
+           VALUES ${rowsOf(envelopes.length, '(?::uuid, ?, ?::int, ?, ?::int, ?::jsonb, ?::jsonb, ?::timestamptz, ?, ?::jsonb, ?::jsonb)')}
+         ),
+         inserted AS (
+           INSERT INTO events (id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at)
+           SELECT id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at FROM incoming
+           WHERE (SELECT ok FROM expected)
+           ORDER BY stream_version
+           RETURNING id, global_position
+         ),
+         queued AS (
+           INSERT INTO outbox (message_id, subject, payload, headers)
+           SELECT n.id, n.subject, jsonb_set(n.payload, '{globalPosition}', to_jsonb(i.global_position::text)), n.headers
+           FROM inserted i JOIN incoming n ON n.id = i.id
+           ORDER BY i.global_position
+           RETURNING 1
+         )
+         SELECT i.id, i.global_position::text AS global_position, (SELECT count(*) FROM queued) AS queued, pg_notify(?, '') AS notified
+         FROM inserted i ORDER BY i.global_position`,
+        [
+          expectedVersion,
+          streamId,
+          ...envelopes.flatMap((e) => [
+            e.id,
+            e.streamId,
+            e.streamVersion,
+            e.type,
+            e.schemaVersion,
+            JSON.stringify(e.data),
+            metadata,
+            occurredAt,
+            this.subjectOf(e.type),
+            JSON.stringify(e),
+            JSON.stringify(e.traceparent ? { traceparent: e.traceparent } : {}),
+          ]),
+          EventStore.notifyChannel(this.service),
+        ],
       );
     } catch (error) {
-      // Another writer took the version between our read and our insert.
+      // Another writer took the version between our check and our insert.
       if ((error as { constraint?: string }).constraint === 'events_stream_version_key') {
         throw new WrongExpectedVersion(streamId, expectedVersion);
       }
       throw error;
     }
-    envelopes.forEach((envelope, index) => (envelope.globalPosition = String(positions[index].global_position)));
-    await em.execute(
-      `INSERT INTO outbox (message_id, subject, payload, headers) VALUES ${rowsOf(envelopes.length, '(?, ?, ?::jsonb, ?::jsonb)')}`,
-      envelopes.flatMap((e) => [
-        e.id,
-        this.subjectOf(e.type),
-        JSON.stringify(e),
-        JSON.stringify(e.traceparent ? { traceparent: e.traceparent } : {}),
-      ]),
-    );
-    await em.execute('SELECT pg_notify(?, ?)', [EventStore.notifyChannel(this.service), '']);
+    if (rows.length !== envelopes.length) throw new WrongExpectedVersion(streamId, expectedVersion);
+    const positions = new Map(rows.map((row) => [row.id, row.global_position]));
+    for (const envelope of envelopes) envelope.globalPosition = positions.get(envelope.id);
     return envelopes;
   }
 
