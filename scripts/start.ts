@@ -10,7 +10,8 @@ import { startStack } from './stack';
  * five apps and prints where to reach them.
  */
 const root = process.cwd();
-const dataDir = join(root, '.data');
+// Local state of `npm start`: generated secrets, the demo account, embedded servers.
+const dataDir = process.env.MNEMO_DATA_DIR || join(root, '.data');
 
 function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -89,6 +90,44 @@ function localSecrets(): Record<string, string> {
   return { ...secrets, ...fromEnvironment };
 }
 
+interface DemoAccount {
+  email: string;
+  password: string;
+  key?: string;
+}
+
+async function call(gatewayUrl: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${gatewayUrl}${path}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * A demo account and an API key for it, kept in .data/demo.json: reused while it works, minted on the first
+ * start (or when the old one no longer answers).
+ */
+async function demoApiKey(gatewayUrl: string): Promise<string> {
+  const file = join(dataDir, 'demo.json');
+  const demo: DemoAccount = existsSync(file)
+    ? JSON.parse(readFileSync(file, 'utf8'))
+    : { email: 'demo@mnemo.local', password: randomBytes(18).toString('base64url') };
+  if (demo.key && (await call(gatewayUrl, 'GET', '/v1/auth/whoami', undefined, demo.key)).status === 200) return demo.key;
+  let session = await call(gatewayUrl, 'POST', '/v1/auth/login', { email: demo.email, password: demo.password });
+  if (session.status !== 200) session = await call(gatewayUrl, 'POST', '/v1/auth/signup', { email: demo.email, password: demo.password, name: 'Demo' });
+  if (session.status !== 200 && session.status !== 201) throw new Error(`could not sign the demo user in: ${JSON.stringify(session.body)}`);
+  const workspaces = await call(gatewayUrl, 'GET', '/v1/auth/workspaces', undefined, session.body.token);
+  const workspaceId = workspaces.body.workspaces[0].workspace_id;
+  const key = await call(gatewayUrl, 'POST', `/v1/workspaces/${workspaceId}/api-keys`, { name: 'demo', scopes: ['memory:read', 'memory:write', 'spaces:admin', 'webhooks:admin', 'workspace:admin'] }, session.body.token);
+  if (key.status !== 201) throw new Error(`could not mint the demo key: ${JSON.stringify(key.body)}`);
+  demo.key = key.body.key as string;
+  writeFileSync(file, JSON.stringify(demo, null, 2), { mode: 0o600 });
+  return demo.key;
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const [databaseUrl, natsUrl, redisUrl] = await Promise.all([resolveDatabaseUrl(), resolveNatsUrl(), resolveRedisUrl()]);
@@ -100,8 +139,11 @@ async function main(): Promise<void> {
   };
   console.log('starting Mnemo: identity, workspaces, memory, scheduler, gateway ...');
   const stack = await startStack({ env, gatewayPort: port, servicePortBase: Number(process.env.SERVICE_PORT_BASE ?? port + 10) });
+  const demoKey = await demoApiKey(stack.gatewayUrl).catch((error: Error) => `(no demo key: ${error.message})`);
   console.log(`\nMnemo is ready.
   gateway:  ${stack.gatewayUrl}
+  demo key: ${demoKey}
+            try: curl -H "Authorization: Bearer ${demoKey}" ${stack.gatewayUrl}/v1/auth/whoami
   docs:     ${stack.gatewayUrl}/docs   (OpenAPI JSON: ${stack.gatewayUrl}/docs-json)
   services: ${stack.gatewayUrl}/health/services
 Press Ctrl+C to stop.\n`);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { loadConfig, MAX_NATS_PAYLOAD_BYTES } from '@mnemo/contracts';
@@ -67,7 +68,15 @@ describe('walking skeleton', () => {
     const databaseUrl = new URL(TEST_DATABASE_URL);
     databaseUrl.pathname = `/${isolated.databaseName}`;
     const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'scripts', 'start.js')], {
-      env: { ...process.env, DATABASE_URL: databaseUrl.toString(), NATS_PREFIX: isolated.natsPrefix, PORT: String(port), SERVICE_PORT_BASE: String(port + 100) },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl.toString(),
+        NATS_PREFIX: isolated.natsPrefix,
+        PORT: String(port),
+        SERVICE_PORT_BASE: String(port + 100),
+        MNEMO_DATA_DIR: mkdtempSync(join(tmpdir(), 'mnemo-start-')),
+        PASSWORD_HASH_PROFILE: 'test',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -77,6 +86,10 @@ describe('walking skeleton', () => {
     try {
       await eventually(async () => (output.includes('Mnemo is ready') ? true : undefined), 60_000, `npm start to be ready; output: ${output.slice(-500)}`);
       expect(output).toContain(`http://127.0.0.1:${port}/docs`);
+      const demoKey = /demo key: (mnemo_[0-9A-Za-z]+)/.exec(output)?.[1];
+      expect(demoKey).toBeDefined();
+      const whoami = await fetch(`http://127.0.0.1:${port}/v1/auth/whoami`, { headers: { authorization: `Bearer ${demoKey}` } });
+      expect(whoami.status).toBe(200);
       for (const app of ['identity', 'workspaces', 'memory', 'scheduler', 'gateway']) expect(output).toContain(`[${app}]`);
       const response = await fetch(`http://127.0.0.1:${port}/health/services`);
       expect(await response.json()).toEqual({ services: { identity: 'ok', workspaces: 'ok', memory: 'ok', scheduler: 'ok' } });

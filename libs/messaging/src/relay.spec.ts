@@ -52,7 +52,7 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
 
     const jsm = await jetstreamManager(nc);
     const streamName = `${config.natsPrefix}_memory`;
-    await eventually(async () => ((await jsm.streams.info(streamName)).state.messages === 20 ? true : undefined), 15_000, 'the leader to publish 20 events');
+    await eventually(async () => ((await jsm.streams.info(streamName)).state.messages === 20 ? true : undefined), 30_000, 'the leader to publish 20 events');
     leader.child.kill('SIGKILL');
     await leader.exited;
     // Once PostgreSQL notices the dead session, its advisory lock passes to the standby.
@@ -63,13 +63,13 @@ describe('outbox relay (real PostgreSQL and NATS JetStream)', () => {
         const { rows } = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [`mnemo-memory-relay-${leader.child.pid}`]);
         return rows[0].n === 0 ? true : undefined;
       },
-      15_000,
+      30_000,
       'the dead leader session to end',
     );
     await blocker.query('ROLLBACK');
     await blocker.end();
 
-    const final = await standby.waitForLine((line) => JSON.parse(line).published === 20, 15_000);
+    const final = await standby.waitForLine((line) => JSON.parse(line).published === 20, 30_000);
     expect(JSON.parse(final)).toEqual({ leader: true, published: 20, duplicates: 20 });
     const remaining = await orm.em.fork().execute('SELECT count(*)::int AS n FROM outbox');
     expect(remaining).toEqual([{ n: 0 }]);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { MnemoConfig } from '@mnemo/contracts';
+import { eventually, testStack, TEST_REDIS_URL } from './environment';
+import { freePort } from './ports';
 
 export interface FixtureProcess {
   child: ChildProcess;
@@ -48,7 +50,7 @@ export function spawnFixture(name: string, env: NodeJS.ProcessEnv): FixtureProce
     child,
     lines,
     exited,
-    waitForLine(match, timeoutMs = 15_000) {
+    waitForLine(match, timeoutMs = 45_000) {
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
@@ -61,6 +63,50 @@ export function spawnFixture(name: string, env: NodeJS.ProcessEnv): FixtureProce
           },
         });
       });
+    },
+  };
+}
+
+export interface GatewayProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** One more gateway process on the test stack (its own caches and local counters), as a second replica. */
+export async function startGateway(env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
+  const stack = testStack();
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'apps', 'gateway', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      NATS_URL: stack.config.natsUrl,
+      NATS_PREFIX: stack.natsPrefix,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: `${stack.natsPrefix}:`,
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the gateway exited with code ${child.exitCode} while starting`);
+      return (await fetch(`${url}/health`).catch(() => undefined))?.status === 200 ? true : undefined;
+    },
+    60_000,
+    `the gateway on ${url}`,
+  );
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
     },
   };
 }
