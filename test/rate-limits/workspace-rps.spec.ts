@@ -33,7 +33,7 @@ describe('per-plan requests/second per workspace', () => {
     const ada = await signUp();
     const workspaceId = ada.workspace.workspace_id;
     const key = await mintKey(ada.token, workspaceId, ['memory:read']);
-    const get = () => api('GET', `/v1/workspaces/${workspaceId}`, { token: key.key });
+    const get = () => api('GET', `/v1/workspaces/${workspaceId}`, { token: key.key, retryRateLimited: false });
 
     // Each request of the window sees one less remaining (minting the key counted too).
     const first = await get();
@@ -63,17 +63,17 @@ describe('per-plan requests/second per workspace', () => {
     const ada = await signUp();
     const bob = await signUp();
     const adaKey = await mintKey(ada.token, ada.workspace.workspace_id, ['memory:read']);
-    const get = () => api('GET', `/v1/workspaces/${ada.workspace.workspace_id}`, { token: adaKey.key });
+    const get = () => api('GET', `/v1/workspaces/${ada.workspace.workspace_id}`, { token: adaKey.key, retryRateLimited: false });
     expect((await get()).status).toBe(200);
     await burstUntilRefused(get, 60);
-    const bobs = await api('GET', `/v1/workspaces/${bob.workspace.workspace_id}`, { token: bob.token });
+    const bobs = await api('GET', `/v1/workspaces/${bob.workspace.workspace_id}`, { token: bob.token, retryRateLimited: false });
     expect(bobs.status).toBe(200);
     expect(bobs.headers.get('ratelimit-remaining')).toBe('49');
   });
 
   it('sessions count against the workspace they act in, like its keys', async () => {
     const ada = await signUp();
-    const get = () => api('GET', `/v1/workspaces/${ada.workspace.workspace_id}`, { token: ada.token });
+    const get = () => api('GET', `/v1/workspaces/${ada.workspace.workspace_id}`, { token: ada.token, retryRateLimited: false });
     expect((await get()).status).toBe(200);
     const refused = (await burstUntilRefused(get, 60)).filter((a) => a.status === 429);
     for (const response of refused) expectRateLimited(response, rule);
@@ -83,9 +83,9 @@ describe('per-plan requests/second per workspace', () => {
     const ada = await signUp();
     const stranger = await signUp();
     const workspaceId = ada.workspace.workspace_id;
-    const intruders = await Promise.all(Array.from({ length: 60 }, () => api('GET', `/v1/workspaces/${workspaceId}`, { token: stranger.token })));
+    const intruders = await Promise.all(Array.from({ length: 60 }, () => api('GET', `/v1/workspaces/${workspaceId}`, { token: stranger.token, retryRateLimited: false })));
     expect(intruders.every((a) => a.status === 404)).toBe(true);
-    const own = await api('GET', `/v1/workspaces/${workspaceId}`, { token: ada.token });
+    const own = await api('GET', `/v1/workspaces/${workspaceId}`, { token: ada.token, retryRateLimited: false });
     expect(own.status).toBe(200);
     expect(own.headers.get('ratelimit-remaining')).toBe('49');
   });

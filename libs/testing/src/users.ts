@@ -16,6 +16,11 @@ export interface CallOptions {
   headers?: Record<string, string>;
   body?: unknown;
   rawBody?: string;
+  /**
+   * Wait out a 429 from the per-workspace request rate (honouring Retry-After) and send again, as a
+   * well-behaved client does. On by default: only tests of that limit itself turn it off.
+   */
+  retryRateLimited?: boolean;
 }
 
 /** A documentation-range address unique enough that tests never share a per-IP rate limit by accident. */
@@ -34,9 +39,16 @@ export async function api<T = any>(method: string, path: string, options: CallOp
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const response = await fetch(`${testStack().gatewayUrl}${path}`, { method, headers, body });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${testStack().gatewayUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    const result = { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    if (options.retryRateLimited !== false && result.status === 429 && result.body?.error?.details?.rule === 'workspace-rps' && attempt < 8) {
+      await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
+    return result;
+  }
 }
 
 export interface TestUser {
