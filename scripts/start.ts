@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   };
   console.log('starting Mnemo: identity, workspaces, memory, scheduler, gateway ...');
-  const stack = await startStack({ env, gatewayPort: port, servicePortBase: Number(process.env.SERVICE_PORT_BASE ?? port + 10) });
+  const stack = await startStack({ env, gatewayPort: port, servicePortBase: Number(process.env.SERVICE_PORT_BASE ?? port + 10), readyTimeoutMs: 120_000 });
   const demoKey = await demoApiKey(stack.gatewayUrl).catch((error: Error) => `(no demo key: ${error.message})`);
   console.log(`\nMnemo is ready.
   gateway:  ${stack.gatewayUrl}

@@ -78,13 +78,19 @@ describe('walking skeleton', () => {
         PASSWORD_HASH_PROFILE: 'test',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a failed test can stop the five apps it started too.
+      detached: true,
     });
     let output = '';
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await eventually(async () => (output.includes('Mnemo is ready') ? true : undefined), 60_000, `npm start to be ready; output: ${output.slice(-500)}`);
+      const deadline = Date.now() + 150_000;
+      while (!output.includes('Mnemo is ready')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not become ready; its output ends with:\n${output.slice(-3000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(output).toContain(`http://127.0.0.1:${port}/docs`);
       const demoKey = /demo key: (mnemo_[0-9A-Za-z]+)/.exec(output)?.[1];
       expect(demoKey).toBeDefined();
@@ -97,8 +103,12 @@ describe('walking skeleton', () => {
       expect(await exited).toBe(0);
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     } finally {
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
       await cleanUpIsolated(isolated);
     }
-  });
+  }, 240_000);
 });
