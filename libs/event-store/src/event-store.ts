@@ -62,6 +62,13 @@ function toEnvelope(row: EventRow): EventEnvelope {
 }
 
 const MAX_DECIDE_ATTEMPTS = 3;
+const NEW_STREAMS_PER_STATEMENT = 500;
+
+function ownerOf(envelope: EventEnvelope): EventOwner {
+  if (envelope.workspaceId !== undefined) return { workspaceId: envelope.workspaceId };
+  if (envelope.organizationId !== undefined) return { organizationId: envelope.organizationId };
+  return { userId: envelope.userId! };
+}
 
 /** `(…), (…)` for a multi-row insert; every `?` is one scalar parameter. */
 function rowsOf(count: number, row: string): string {
@@ -145,30 +152,59 @@ export class EventStore {
     options: AppendOptions,
   ): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
+    const envelopes = this.envelopesOf(
+      events.map((event, index) => ({ streamId, streamVersion: expectedVersion + index + 1, event })),
+      options,
+    );
+    await this.insertEnvelopes(em, envelopes, { streamId, version: expectedVersion });
+    return envelopes;
+  }
+
+  /**
+   * Appends the first event of many new streams (fresh UUIDv7 ids, so there is no version to check) in one
+   * statement per 500: a batch of 1000 new memories costs 2 round trips, not 1000. A collision still hits
+   * the (stream_id, stream_version) constraint and surfaces as a version conflict.
+   */
+  async appendToNewStreams(em: EntityManager, streams: { streamId: string; event: NewEvent }[], options: AppendOptions): Promise<EventEnvelope[]> {
+    const envelopes = this.envelopesOf(
+      streams.map(({ streamId, event }) => ({ streamId, streamVersion: 1, event })),
+      options,
+    );
+    for (let start = 0; start < envelopes.length; start += NEW_STREAMS_PER_STATEMENT) {
+      await this.insertEnvelopes(em, envelopes.slice(start, start + NEW_STREAMS_PER_STATEMENT));
+    }
+    return envelopes;
+  }
+
+  private envelopesOf(items: { streamId: string; streamVersion: number; event: NewEvent }[], options: AppendOptions): EventEnvelope[] {
     const occurredAt = new Date().toISOString();
     // Events carry the trace of the request that caused them, so consumers continue it.
     const traceparent = options.traceparent ?? currentTraceparent();
-    const metadata = JSON.stringify({ ...options.owner, actor: options.actor, ...(traceparent ? { traceparent } : {}) });
-    const envelopes: EventEnvelope[] = events.map((event, index) => ({
+    return items.map(({ streamId, streamVersion, event }) => ({
       id: uuidv7(),
       type: event.type,
       schemaVersion: event.schemaVersion ?? 1,
       streamId,
-      streamVersion: expectedVersion + index + 1,
+      streamVersion,
       ...options.owner,
       actor: options.actor,
       occurredAt,
       ...(traceparent ? { traceparent } : {}),
       data: event.data,
     }));
-    // One round trip: the version check, the events, their outbox rows (in global_position order, the
-    // position copied into each payload) and the relay's wake-up. No row comes back when the stream is not
-    // at the expected version; a writer racing us to the same version hits the unique constraint.
+  }
+
+  /**
+   * One round trip: the version check (when `expected` is given), the events, their outbox rows (in
+   * global_position order, the position copied into each payload) and the relay's wake-up. No row comes back
+   * when the stream is not at the expected version; a writer racing us to a version hits the unique constraint.
+   */
+  private async insertEnvelopes(em: EntityManager, envelopes: EventEnvelope[], expected?: { streamId: string; version: number }): Promise<void> {
     let rows: { id: string; global_position: string }[];
     try {
       rows = await em.execute<{ id: string; global_position: string }[]>(
         `WITH expected AS (
-           SELECT coalesce(max(stream_version), 0) = ?::int AS ok FROM events WHERE stream_id = ?
+           SELECT ${expected ? 'coalesce(max(stream_version), 0) = ?::int' : 'true'} AS ok FROM events WHERE ${expected ? 'stream_id = ?' : 'false'}
          ),
          incoming (id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at, subject, payload, headers) AS (
            VALUES ${rowsOf(envelopes.length, '(?::uuid, ?, ?::int, ?, ?::int, ?::jsonb, ?::jsonb, ?::timestamptz, ?, ?::jsonb, ?::jsonb)')}
@@ -176,8 +212,8 @@ export class EventStore {
          inserted AS (
            INSERT INTO events (id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at)
            SELECT id, stream_id, stream_version, type, schema_version, data, metadata, occurred_at FROM incoming
-           WHERE (SELECT ok FROM expected)
-           ORDER BY stream_version
+           WHERE (SELECT bool_and(ok) FROM expected) IS NOT FALSE
+           ORDER BY stream_version, id
            RETURNING id, global_position
          ),
          queued AS (
@@ -190,8 +226,7 @@ export class EventStore {
          SELECT i.id, i.global_position::text AS global_position, (SELECT count(*) FROM queued) AS queued, pg_notify(?, '') AS notified
          FROM inserted i ORDER BY i.global_position`,
         [
-          expectedVersion,
-          streamId,
+          ...(expected ? [expected.version, expected.streamId] : []),
           ...envelopes.flatMap((e) => [
             e.id,
             e.streamId,
@@ -199,8 +234,8 @@ export class EventStore {
             e.type,
             e.schemaVersion,
             JSON.stringify(e.data),
-            metadata,
-            occurredAt,
+            JSON.stringify({ ...ownerOf(e), actor: e.actor, ...(e.traceparent ? { traceparent: e.traceparent } : {}) }),
+            e.occurredAt,
             this.subjectOf(e.type),
             JSON.stringify(e),
             JSON.stringify(e.traceparent ? { traceparent: e.traceparent } : {}),
@@ -209,16 +244,14 @@ export class EventStore {
         ],
       );
     } catch (error) {
-      // Another writer took the version between our check and our insert.
       if ((error as { constraint?: string }).constraint === 'events_stream_version_key') {
-        throw new WrongExpectedVersion(streamId, expectedVersion);
+        throw new WrongExpectedVersion(expected?.streamId ?? '(new stream)', expected?.version ?? 0);
       }
       throw error;
     }
-    if (rows.length !== envelopes.length) throw new WrongExpectedVersion(streamId, expectedVersion);
+    if (rows.length !== envelopes.length) throw new WrongExpectedVersion(expected?.streamId ?? '(new stream)', expected?.version ?? 0);
     const positions = new Map(rows.map((row) => [row.id, row.global_position]));
     for (const envelope of envelopes) envelope.globalPosition = positions.get(envelope.id);
-    return envelopes;
   }
 
   /** Adds a message that is not a domain event (a metering fact, say) to the outbox, in the caller's transaction. */

@@ -8,7 +8,6 @@ import type { ValidMemoryInput, ValidMemoryPatch } from './memory.input';
 import { contentKeyOf, insertCreatedMemories, projectMemoryEvents } from './memory.projection';
 import { findLiveMemory, LIVE, type MemoryRow } from './memory.rows';
 import { asMemoryEvent, initialMemoryState, memoryStreamId } from './memory.state';
-import { appendToNewStreams } from './new-streams';
 import { visibleMemoriesSql } from '../space/space.access';
 import { resolveSpaceFilter } from '../space/space.rows';
 
@@ -158,7 +157,7 @@ export class MemoryWrites {
     // New memories wait here, so their streams are appended together; flushed before anything reads a stream.
     const pending: { streamId: string; event: NewEvent }[] = [];
     const flush = async () => {
-      const appended = await appendToNewStreams(tx, this.store, 'memory', pending.splice(0), { owner: { workspaceId: String(workspaceId) }, actor: caller.principal });
+      const appended = await this.store.appendToNewStreams(tx, pending.splice(0), { owner: { workspaceId: String(workspaceId) }, actor: caller.principal });
       await insertCreatedMemories(tx, appended);
     };
     const results: WriteResult[] = [];
