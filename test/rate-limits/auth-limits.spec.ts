@@ -10,16 +10,18 @@ import { expectRateLimited, ownClientIp, unknownEmail } from './helpers';
 const { limits } = loadGatewaySettings({});
 
 describe('per-IP and per-email limits on signup, login and password reset', () => {
-  it('signup: 60 per hour per IP, failed signups (409: email taken) counted too', async () => {
+  it('signup: 60 per hour per IP, failed signups (400: password too short) counted too', async () => {
     expect(limits.signupPerIp).toEqual({ name: 'signup-ip', limit: 60, windowSeconds: 3600 });
-    const taken = await signUp();
     const ip = ownClientIp();
     const answers = await Promise.all(
-      Array.from({ length: limits.signupPerIp.limit }, () => api('POST', '/v1/auth/signup', { ip, body: { email: taken.email, password: 'a long enough password' } })),
+      Array.from({ length: limits.signupPerIp.limit }, () => api('POST', '/v1/auth/signup', { ip, body: { email: unknownEmail(), password: 'short' } })),
     );
-    expect(answers.map((a) => a.status)).toEqual(Array(limits.signupPerIp.limit).fill(409));
-    // Still under the limit, the answers say how much is left.
-    expect(answers.map((a) => Number(a.headers.get('ratelimit-remaining'))).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(answers.map((a) => a.status)).toEqual(Array(limits.signupPerIp.limit).fill(400));
+    // Still under the limits, the answers say how much is left of the nearer one (each email's own 10 is
+    // nearer until the address's 60 runs low).
+    expect(answers.map((a) => Number(a.headers.get('ratelimit-remaining'))).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 60 }, (_, i) => Math.min(i, limits.signupPerEmail.limit - 1)),
+    );
 
     const fresh = unknownEmail();
     const refused = await api('POST', '/v1/auth/signup', { ip, body: { email: fresh, password: 'a long enough password' } });
@@ -28,6 +30,18 @@ describe('per-IP and per-email limits on signup, login and password reset', () =
     expect((await api('POST', '/v1/auth/login', { body: { email: fresh, password: 'a long enough password' } })).status).toBe(401);
     // Another address is not affected.
     expect((await api('POST', '/v1/auth/signup', { ip: ownClientIp(), body: { email: fresh, password: 'a long enough password' } })).status).toBe(201);
+  });
+
+  it('signup: 10 per hour per email from any address, taken-email answers (409) counted too', async () => {
+    expect(limits.signupPerEmail).toEqual({ name: 'signup-email', limit: 10, windowSeconds: 3600 });
+    const taken = await signUp();
+    for (let i = 0; i < limits.signupPerEmail.limit - 1; i++) {
+      const again = await api('POST', '/v1/auth/signup', { ip: ownClientIp(), body: { email: taken.email.toUpperCase(), password: 'a long enough password' } });
+      expect(again.status).toBe(409);
+    }
+    // The signup that made the account counted as the first.
+    const refused = await api('POST', '/v1/auth/signup', { ip: ownClientIp(), body: { email: taken.email, password: 'a long enough password' } });
+    expectRateLimited(refused, limits.signupPerEmail);
   });
 
   it('login: 30 per minute per IP, failed and malformed requests counted too', async () => {

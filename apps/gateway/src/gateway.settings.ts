@@ -17,6 +17,7 @@ export interface GatewaySettings {
     passwordResetPerIp: RateLimitRule;
     joinPerIp: RateLimitRule;
     /** Per email of the request body. */
+    signupPerEmail: RateLimitRule;
     loginPerEmail: RateLimitRule;
     passwordResetPerEmail: RateLimitRule;
     /** Per user (of the bearer credential): POST /v1/join, and POST /v1/workspaces without organization_id. */
@@ -49,6 +50,8 @@ export function loadGatewaySettings(env: NodeJS.ProcessEnv = process.env): Gatew
       loginPerIp: rule('login-ip', 'RATE_LIMIT_LOGIN_PER_IP_MINUTE', 30, 60),
       passwordResetPerIp: rule('reset-ip', 'RATE_LIMIT_PASSWORD_RESET_PER_IP_HOUR', 10, 3600),
       joinPerIp: rule('join-ip', 'RATE_LIMIT_JOIN_PER_IP_15_MINUTES', 30, 900),
+      // Signups for one address: a taken address answers 409, so this bounds how fast anyone can probe.
+      signupPerEmail: rule('signup-email', 'RATE_LIMIT_SIGNUP_PER_EMAIL_HOUR', 10, 3600),
       loginPerEmail: rule('login-email', 'RATE_LIMIT_LOGIN_PER_EMAIL_MINUTE', 10, 60),
       passwordResetPerEmail: rule('reset-email', 'RATE_LIMIT_PASSWORD_RESET_PER_EMAIL_HOUR', 5, 3600),
       joinPerUser: rule('join-user', 'RATE_LIMIT_JOIN_PER_USER_15_MINUTES', 5, 900),

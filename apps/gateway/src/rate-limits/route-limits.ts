@@ -59,7 +59,10 @@ export function routeLimits(settings: GatewaySettings, credentials: CredentialCa
   const { limits } = settings;
   const user = byUser(credentials);
   return {
-    'POST /v1/auth/signup': [{ rule: limits.signupPerIp, hook: 'onRequest', subject: byIp }],
+    'POST /v1/auth/signup': [
+      { rule: limits.signupPerIp, hook: 'onRequest', subject: byIp },
+      { rule: limits.signupPerEmail, hook: 'preHandler', subject: byEmail },
+    ],
     'POST /v1/auth/login': [
       { rule: limits.loginPerIp, hook: 'onRequest', subject: byIp },
       { rule: limits.loginPerEmail, hook: 'preHandler', subject: byEmail },
