@@ -2,10 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { loadConfig, MAX_NATS_PAYLOAD_BYTES } from '@mnemo/contracts';
-import { RpcClient, SharedConnectionNatsClient } from '@mnemo/messaging';
-import { cleanUpIsolated, eventually, freePort, isolatedConfig, testStack, TEST_DATABASE_URL } from '@mnemo/testing';
+import { COMMON_OPERATIONS, loadConfig, MAX_NATS_PAYLOAD_BYTES } from '@mnemo/contracts';
+import { cleanUpIsolated, connectTestRpc, eventually, freePort, isolatedConfig, testStack, TEST_DATABASE_URL } from '@mnemo/testing';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 
 function logLines(app: string): Record<string, unknown>[] {
@@ -25,7 +23,8 @@ describe('walking skeleton', () => {
   it('carries one trace id from the gateway log to the logs of every service it called', async () => {
     const response = await fetch(`${testStack().gatewayUrl}/health/services`);
     const requestId = response.headers.get('x-request-id');
-    expect(requestId).toBeTruthy();
+    // Request ids are UUIDv7, set by the gateway and echoed in X-Request-Id.
+    expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const gatewayLine = await eventually(async () => logLines('gateway').find((line) => line.request_id === requestId && line.msg === 'request'), 5000, 'the gateway request log line');
     const traceId = gatewayLine.trace_id as string;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
@@ -36,15 +35,13 @@ describe('walking skeleton', () => {
   });
 
   it('refuses an RPC payload over 1 MiB before sending it', async () => {
-    const stack = testStack();
-    const nc = await connect({ servers: stack.config.natsUrl });
+    const rpc = await connectTestRpc(2000);
     try {
-      const rpc = new RpcClient(new SharedConnectionNatsClient(nc, stack.natsPrefix), 2000);
-      const reply = await rpc.call('identity', 'health', { blob: 'x'.repeat(MAX_NATS_PAYLOAD_BYTES) });
+      const reply = await rpc.call('identity', COMMON_OPERATIONS.health, { blob: 'x'.repeat(MAX_NATS_PAYLOAD_BYTES) });
       expect(reply).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', details: { limit: MAX_NATS_PAYLOAD_BYTES } } });
-      expect(await rpc.call('identity', 'health', { blob: 'x'.repeat(1000) })).toEqual({ ok: true, data: { service: 'identity', status: 'ok' } });
+      expect(await rpc.call('identity', COMMON_OPERATIONS.health, { blob: 'x'.repeat(1000) })).toEqual({ ok: true, data: { service: 'identity', status: 'ok' } });
     } finally {
-      await nc.close();
+      await rpc.close();
     }
   });
 

@@ -1,34 +1,27 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { WORKSPACES_RPC, type CheckAccountDeletionReply, type EraseUserReply, type JoinInvitationsForEmailReply, type RpcReply } from '@mnemo/contracts';
-import { RpcClient, SharedConnectionNatsClient } from '@mnemo/messaging';
-import { api, signUp, testStack, TEST_DATABASE_URL, type TestUser } from '@mnemo/testing';
+import { api, connectTestRpc, signUp, testStack, TEST_DATABASE_URL, type TestRpc, type TestUser } from '@mnemo/testing';
 
 /**
  * The workspaces service's part of account deletion and of email verification, driven over NATS as identity
  * drives it; users and workspaces are made through the gateway.
  */
 describe('account erasure and verified-email joins (workspaces RPC)', () => {
-  let nc: NatsConnection;
-  let rpc: RpcClient;
+  let rpc: TestRpc;
 
   beforeAll(async () => {
-    nc = await connect({ servers: testStack().config.natsUrl });
-    rpc = new RpcClient(new SharedConnectionNatsClient(nc, testStack().natsPrefix), 10_000);
+    rpc = await connectTestRpc();
   });
 
   afterAll(async () => {
-    await nc?.close();
+    await rpc?.close();
   });
 
   const call = <T>(operation: keyof typeof WORKSPACES_RPC, payload: unknown): Promise<RpcReply<T>> => rpc.call<T>('workspaces', WORKSPACES_RPC[operation], payload);
-  async function succeed<T>(operation: keyof typeof WORKSPACES_RPC, payload: unknown): Promise<T> {
-    const reply = await call<T>(operation, payload);
-    if (!reply.ok) throw new Error(`${operation} failed: ${JSON.stringify(reply.error)}`);
-    return reply.data;
-  }
+  const succeed = <T>(operation: keyof typeof WORKSPACES_RPC, payload: unknown): Promise<T> => rpc.succeed<T>('workspaces', WORKSPACES_RPC[operation], payload);
+
   const erasureId = () => randomBytes(32).toString('hex');
 
   /** Bob joins Ada's personal workspace as a member, by invitation token. */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -15,33 +14,26 @@ import {
   type RpcReply,
   type WorkspaceResource,
 } from '@mnemo/contracts';
-import { RpcClient, SharedConnectionNatsClient } from '@mnemo/messaging';
-import { eventually, testStack, TEST_DATABASE_URL } from '@mnemo/testing';
+import { connectTestRpc, eventually, testStack, TEST_DATABASE_URL, type TestRpc } from '@mnemo/testing';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('workspaces service over NATS (the running stack)', () => {
-  let nc: NatsConnection;
-  let rpc: RpcClient;
+  let rpc: TestRpc;
 
   beforeAll(async () => {
-    nc = await connect({ servers: testStack().config.natsUrl });
-    rpc = new RpcClient(new SharedConnectionNatsClient(nc, testStack().natsPrefix), 5000);
+    rpc = await connectTestRpc();
   });
 
   afterAll(async () => {
-    await nc?.close();
+    await rpc?.close();
   });
 
-  const call = <T>(operation: keyof typeof WORKSPACES_RPC, payload: unknown): Promise<RpcReply<T>> =>
-    rpc.call<T>('workspaces', WORKSPACES_RPC[operation], payload);
+  const call = <T>(operation: keyof typeof WORKSPACES_RPC, payload: unknown): Promise<RpcReply<T>> => rpc.call<T>('workspaces', WORKSPACES_RPC[operation], payload);
 
-  async function succeed<T>(operation: keyof typeof WORKSPACES_RPC, payload: unknown): Promise<T> {
-    const reply = await call<T>(operation, payload);
-    if (!reply.ok) throw new Error(`${operation} failed: ${JSON.stringify(reply.error)}`);
-    return reply.data;
-  }
+  const succeed = <T>(operation: keyof typeof WORKSPACES_RPC, payload: unknown): Promise<T> => rpc.succeed<T>('workspaces', WORKSPACES_RPC[operation], payload);
+
 
   /** A new user: every test makes its own, so tests never see each other's workspaces. */
   const newUser = (local = `user${randomBytes(4).toString('hex')}`) => ({ user_id: uuidv7(), email: `${local}@example.com` });
@@ -249,7 +241,7 @@ describe('workspaces service over NATS (the running stack)', () => {
     const ours = (envelope: EventEnvelope) => envelope.organizationId === organization.id || envelope.workspaceId === String(workspace.workspace_id);
     const published = await eventually(
       async () => {
-        const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: names.event('workspaces', '*', '*') });
+        const consumer = await jetstream(rpc.nc).consumers.get(stream, { filter_subjects: names.event('workspaces', '*', '*') });
         const found: { subject: string; msgId: string | undefined; envelope: EventEnvelope }[] = [];
         for (;;) {
           const message = await consumer.next({ expires: 2000 });

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { loadConfig, MnemoError, NatsNames, type MnemoConfig, type ServiceName } from '@mnemo/contracts';
+import { COMMON_OPERATIONS, loadConfig, MnemoError, NatsNames, type MnemoConfig, type ServiceName } from '@mnemo/contracts';
 import {
   EventStore,
   migrateService,
@@ -77,7 +77,7 @@ function healthControllers(service: ServiceName): Type[] {
   class HealthRpcController {
     constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime) {}
 
-    @RpcHandler(service, 'health')
+    @RpcHandler(service, COMMON_OPERATIONS.health)
     async health() {
       const problems = await readinessProblems(this.runtime);
       if (problems.length > 0) throw new MnemoError('UNAVAILABLE', `${service} is not ready: ${problems.join(', ')}`, { problems });

@@ -3,3 +3,4 @@ export * from './ports';
 export * from './processes';
 export * from './mail-sink';
 export * from './users';
+export * from './rpc';

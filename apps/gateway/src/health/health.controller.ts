@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { MnemoError, SERVICES, type ServiceName } from '@mnemo/contracts';
+import { COMMON_OPERATIONS, MnemoError, SERVICES, type ServiceName } from '@mnemo/contracts';
 import { RpcClient } from '@mnemo/messaging';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 
@@ -32,7 +32,7 @@ export class HealthController {
   async services() {
     const answers = await Promise.all(
       SERVICES.map(async (service: ServiceName) => {
-        const reply = await this.rpc.call<{ status: string }>(service, 'health', {});
+        const reply = await this.rpc.call<{ status: string }>(service, COMMON_OPERATIONS.health, {});
         return [service, reply.ok ? 'ok' : `${reply.error.code}: ${reply.error.message}`] as const;
       }),
     );
