@@ -7,6 +7,7 @@
  * created at the end.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -117,7 +118,7 @@ function canListen(port: number): Promise<boolean> {
 }
 
 /** A base for the services' health ports (base + 1 … base + 4, see scripts/stack.ts) that are all free. */
-async function freeServicePortBase(exclude: number): Promise<number> {
+export async function freeServicePortBase(exclude: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = ((await freePort()) % 50_000) + 10_000;
     const ports = [1, 2, 3, 4].map((offset) => base + offset);
@@ -340,6 +341,8 @@ export const gatewayAuthBenchmark: BenchmarkModule = {
           // No load balancer: every request comes from 127.0.0.1 and is counted as such.
           TRUST_PROXY: undefined,
           OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+          // The memory service signs audit checkpoints and refuses to start without a key.
+          AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
           ...LIMIT_ENV,
         },
         gatewayPort,

@@ -133,7 +133,7 @@ export function renderReport(report: Report): string {
     '3. Knobs (environment variables):',
     `   * \`BENCH_SECONDS\` — measured seconds per side of each comparison (default 5; this run: ${settings.seconds}).`,
     `   * \`BENCH_WARMUP_SECONDS\` — warmup seconds per side (default 1; this run: ${settings.warmupSeconds}).`,
-    '   * `BENCH_ONLY` — comma-separated benchmark ids to run (`append-to-stream`, `nats-rpc`, `gateway-auth`); the report then holds only those.',
+    '   * `BENCH_ONLY` — comma-separated benchmark ids to run (`append-to-stream`, `nats-rpc`, `gateway-auth`, `memory-writes`, `memory-search`); the report then holds only those.',
     '   * `BENCH_OUTPUT` — where to write the report (default `docs/benchmarks.md`).',
     '   * `TEST_DATABASE_URL`, `TEST_NATS_URL`, `TEST_REDIS_URL` — the servers, as for the tests (defaults above).',
     '4. Each run uses fresh databases (`mnemo_t_<id>`; `mnemo_bench_<id>` for the gateway benchmark\'s stack, whose apps listen on free ports of 127.0.0.1 and log to `.data/bench-logs/<id>/`), ' +

@@ -11,10 +11,12 @@ import { appendToStreamBenchmark } from './append-to-stream';
 import { gatewayAuthBenchmark } from './gateway-auth';
 import { describe, readSettings, type BenchmarkModule, type BenchmarkResult } from './harness';
 import { machineInfo } from './machine';
+import { memorySearchBenchmark } from './memory-search';
+import { memoryWritesBenchmark } from './memory-writes';
 import { natsRpcBenchmark } from './nats-rpc';
 import { renderReport, type FailedBenchmark } from './report';
 
-export const BENCHMARKS: BenchmarkModule[] = [appendToStreamBenchmark, natsRpcBenchmark, gatewayAuthBenchmark];
+export const BENCHMARKS: BenchmarkModule[] = [appendToStreamBenchmark, natsRpcBenchmark, gatewayAuthBenchmark, memoryWritesBenchmark, memorySearchBenchmark];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 

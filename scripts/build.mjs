@@ -1,7 +1,7 @@
 // Compiles every TypeScript source of the monorepo to CommonJS under dist/ with SWC.
 // Type checking is a separate step (`npm run typecheck`); SWC keeps the build fast on a 2-core machine.
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 const root = process.cwd();
@@ -39,16 +39,26 @@ const options = {
   },
 };
 
-await rm(join(root, 'dist'), { recursive: true, force: true });
+// Built beside dist/ and swapped in with two renames, so a test stack starting from dist/ while another build
+// runs never finds it half-written or gone.
+const staging = join(root, `dist.${process.pid}.building`);
+await rm(staging, { recursive: true, force: true });
 const files = [];
 for (const dir of sourceDirs) for await (const file of walk(join(root, dir))) files.push(file);
 await Promise.all(
   files.map(async (file) => {
-    const out = join(root, 'dist', relative(root, file)).replace(/\.ts$/, '.js');
-    const result = await transformFile(file, { ...options, filename: file, sourceFileName: relative(dirname(out), file) });
+    const final = join(root, 'dist', relative(root, file)).replace(/\.ts$/, '.js');
+    const out = join(staging, relative(root, file)).replace(/\.ts$/, '.js');
+    const result = await transformFile(file, { ...options, filename: file, sourceFileName: relative(dirname(final), file) });
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, result.code + `\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
     if (result.map) await writeFile(out + '.map', result.map);
   }),
 );
+const retired = join(root, `dist.${process.pid}.retired`);
+await rename(join(root, 'dist'), retired).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
+await rename(staging, join(root, 'dist'));
+await rm(retired, { recursive: true, force: true });
 console.log(`built ${files.length} files into dist/`);

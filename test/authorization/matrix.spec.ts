@@ -16,11 +16,14 @@ const SAMPLES: Record<string, { body?: unknown }> = {
   'POST /v1/workspaces/:id/api-keys': { body: { name: 'intruder', scopes: ['memory:read'] } },
   'PATCH /v1/workspaces/:id/api-keys/:keyId': { body: { enabled: false } },
   'PATCH /v1/workspaces/:id': { body: { name: 'Intruded' } },
+  'DELETE /v1/workspaces/:id': { body: { confirm_slug: 'intruded' } },
   'PATCH /v1/workspaces/:id/organization': { body: { name: 'Intruded' } },
   'POST /v1/workspaces/:id/members': { body: { email: 'intruder@example.com' } },
   'PATCH /v1/workspaces/:id/members/:userId': { body: { role: 'owner' } },
   'POST /v1/workspaces/:id/join-code': { body: {} },
   'PUT /v1/workspaces/:id/providers': { body: { providers: ['openai', 'cohere'] } },
+  'PUT /v1/workspaces/:id/subscription': { body: { plan_name: 'pro', billing_cycle: 'monthly' } },
+  'POST /v1/workspaces/:id/icon-upload-url': { body: {} },
   'POST /v1/auth/invitations': { body: { email: 'intruder@example.com', role: 'admin' } },
   'POST /v1/memories': { body: { observation: 'intruder' } },
   'POST /v1/memories/batch': { body: { memories: [{ observation: 'intruder' }] } },
@@ -29,6 +32,7 @@ const SAMPLES: Record<string, { body?: unknown }> = {
   'POST /v1/context': { body: { q: 'matrix' } },
   'POST /v1/context-spaces': { body: { name: 'intruder' } },
   'PUT /v1/context-spaces/:space_id': { body: { name: 'intruded' } },
+  'POST /v1/import': { body: { type: 'memory' } },
 };
 
 /** A memory and a context space of the owner's workspace, for the memory routes' `:uuid` and `:space_id` (made in beforeAll). */
@@ -96,6 +100,18 @@ describe('authorization matrix', () => {
     expect(response.status).toBe(403);
     expect(response.body.error).toMatchObject({ code: 'FORBIDDEN', details: { required_scope: scope } });
     await api('DELETE', `/v1/workspaces/${fixture.owner.workspace.workspace_id}/api-keys/${key.id}`, { token: fixture.owner.token });
+  });
+
+  // Routes open to any user where the service decides on the path's workspace (the subscription, which an
+  // organization's billing_admin reaches without a membership): outsiders get the same 404 and no data.
+  const userRoutesNamingAWorkspace = Object.entries(ROUTE_ACCESS).filter(([route, rule]) => rule.auth === 'user' && route.includes('/v1/workspaces/:id'));
+  it.each(userRoutesNamingAWorkspace.map(([route]) => [route]))('%s: a session or a key of another workspace gets 404 and no data', async (route) => {
+    const [method, pattern] = route.split(' ');
+    for (const token of [stranger.token, strangerKey]) {
+      const response = await api(method, fill(pattern, fixture), { token, body: SAMPLES[route]?.body });
+      expect(response.status).toBe(404);
+      expect(Object.keys(response.body)).toEqual(['error']);
+    }
   });
 
   it('refuses a malformed or unknown workspace id with 404', async () => {

@@ -17,6 +17,9 @@ import { RequestContextInterceptor } from './spine/request-context';
 import { WorkspaceRateLimitInterceptor } from './rate-limits/workspace-limit.interceptor';
 import { createValidationPipe } from './spine/validation';
 import { GatewayModule } from './gateway.module';
+import { acceptNdjsonBodies } from './export/ndjson-body';
+import { keepRawBodyOnSignedRoutes } from './billing/raw-body';
+import { installIconUploadParser } from './icons/icon-upload-body';
 import type { GatewayRuntime } from './gateway.runtime';
 
 export interface GatewayApp {
@@ -80,6 +83,12 @@ export async function createGatewayApp(config: MnemoConfig, options: GatewayAppO
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: without this, Fastify would hand text/plain bodies to handlers as strings.
   fastify.removeContentTypeParser('text/plain');
+  // NDJSON, for POST /v1/import only (export/ndjson-body.ts).
+  acceptNdjsonBodies(fastify);
+  // The payment webhook's signature covers its raw bytes: that one route gets the body unparsed.
+  keepRawBodyOnSignedRoutes(app);
+  // Except the signed icon upload, whose body is the image's bytes.
+  installIconUploadParser(fastify);
   // @fastify/rate-limit with the per-IP, per-email and per-user limits of the route table (rate-limits/).
   await rateLimiter.install(fastify, { credentials, access, rpc, extraRoutes: options.extraRoutes });
   fastify.addHook('onSend', async (request, reply) => {

@@ -3,6 +3,7 @@ import { EventStore } from '@mnemo/event-store';
 import { runServiceMain } from '@mnemo/messaging';
 import { createLogger } from '@mnemo/observability';
 import { PasswordHasher } from './credential/secrets';
+import { workspaceDeletionConsumer } from './erasure/workspace-deletion.consumer';
 import { IdentityModule } from './identity.module';
 import { loadIdentitySettings } from './identity.settings';
 import { IDENTITY_SETTINGS } from './identity.tokens';
@@ -16,6 +17,8 @@ runServiceMain({
   service: 'identity',
   module: IdentityModule,
   migrations: IDENTITY_MIGRATIONS,
+  // A deleted workspace's API keys are revoked.
+  consumers: (runtime) => [workspaceDeletionConsumer(runtime)],
   providers: (runtime) => [
     { provide: IDENTITY_SETTINGS, useValue: settings },
     { provide: PasswordHasher, useValue: new PasswordHasher(settings) },

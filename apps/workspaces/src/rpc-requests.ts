@@ -197,6 +197,8 @@ export interface CreateWorkspaceCommandRequest {
   domain?: string;
   organizationName?: string;
   organizationId?: string;
+  /** An uploaded icon (account-level upload URL) for the new workspace. */
+  iconStorageId?: string;
 }
 
 export function parseCreateWorkspaceRequest(data: unknown): CreateWorkspaceCommandRequest {
@@ -208,6 +210,12 @@ export function parseCreateWorkspaceRequest(data: unknown): CreateWorkspaceComma
   if (domain !== undefined) request.domain = domain;
   const organizationName = optionalName(fields, 'organization_name');
   if (organizationName !== undefined) request.organizationName = organizationName;
+  if (fields.icon_storage_id !== undefined && fields.icon_storage_id !== null) {
+    if (typeof fields.icon_storage_id !== 'string' || !UUID.test(fields.icon_storage_id)) {
+      throw new MnemoError('NOT_FOUND', 'no uploaded icon with this storage id', { field: 'icon_storage_id' });
+    }
+    request.iconStorageId = fields.icon_storage_id.toLowerCase();
+  }
   if (fields.organization_id !== undefined && fields.organization_id !== null) {
     if (typeof fields.organization_id !== 'string' || !UUID.test(fields.organization_id)) throw invalid('organization_id', 'organization_id must be a UUID');
     if (organizationName !== undefined) throw invalid('organization_name', 'organization_name names a new organization; leave it out with organization_id');
@@ -228,13 +236,30 @@ export function parseWorkspaceCallerRequest(data: unknown): { workspaceId: numbe
   return { workspaceId: workspaceId(fields), caller: workspaceCaller(fields) };
 }
 
-export function parseUpdateWorkspaceRequest(data: unknown): { workspaceId: number; caller: WorkspaceCaller; name?: string; domain?: string | null } {
+export interface UpdateWorkspaceCommandRequest {
+  workspaceId: number;
+  caller: WorkspaceCaller;
+  name?: string;
+  domain?: string | null;
+  /** An uploaded icon's storage id, or null to remove the icon. */
+  iconStorageId?: string | null;
+}
+
+export function parseUpdateWorkspaceRequest(data: unknown): UpdateWorkspaceCommandRequest {
   const fields = fieldsOf(data);
-  const request: { workspaceId: number; caller: WorkspaceCaller; name?: string; domain?: string | null } = parseWorkspaceCallerRequest(fields);
+  const request: UpdateWorkspaceCommandRequest = parseWorkspaceCallerRequest(fields);
   const name = optionalName(fields, 'name');
   if (name !== undefined) request.name = name;
   if (fields.domain === null) request.domain = null;
   else if (fields.domain !== undefined) request.domain = requiredName(fields, 'domain');
+  if (fields.icon_storage_id === null) request.iconStorageId = null;
+  else if (fields.icon_storage_id !== undefined) {
+    // A storage id that cannot exist is as unknown as one that does not.
+    if (typeof fields.icon_storage_id !== 'string' || !UUID.test(fields.icon_storage_id)) {
+      throw new MnemoError('NOT_FOUND', 'no uploaded icon with this storage id', { field: 'icon_storage_id' });
+    }
+    request.iconStorageId = fields.icon_storage_id.toLowerCase();
+  }
   return request;
 }
 

@@ -157,6 +157,10 @@ describe('workspaces service over NATS (the running stack)', () => {
         slug: workspace.slug,
         status: 'active',
         plan_name: 'free',
+        billing_cycle: 'monthly',
+        // The first usage period starts with the workspace, monthly.
+        period_start: expect.stringMatching(ISO_UTC),
+        period_end: expect.stringMatching(ISO_UTC),
       });
       for (const operation of ['getWorkspace', 'getWorkspaceStanding'] as const) {
         expect(await call(operation, { workspace_id: 2_147_483_647 })).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'workspace not found' } });
@@ -251,15 +255,16 @@ describe('workspaces service over NATS (the running stack)', () => {
           if (message.info.pending === 0) break;
         }
         await consumer.delete().catch(() => undefined);
-        return found.length >= 4 ? found : undefined;
+        return found.length >= 5 ? found : undefined;
       },
       15_000,
-      'the four creation events on JetStream',
+      'the five creation events on JetStream',
     );
     expect(published.map((p) => p.subject)).toEqual([
       names.event('workspaces', 'organization', 'created'),
       names.event('workspaces', 'organization', 'member_added'),
       names.event('workspaces', 'workspace', 'created'),
+      names.event('workspaces', 'workspace', 'period_started'),
       names.event('workspaces', 'membership', 'granted'),
     ]);
     for (const { msgId, envelope } of published) {
@@ -267,7 +272,7 @@ describe('workspaces service over NATS (the running stack)', () => {
       expect(envelope.id).toMatch(UUID_V7);
       expect(envelope.actor).toBe(`user:${user.user_id}`);
     }
-    const [orgCreated, ownerAdded, workspaceCreated, membershipGranted] = published.map((p) => p.envelope);
+    const [orgCreated, ownerAdded, workspaceCreated, periodStarted, membershipGranted] = published.map((p) => p.envelope);
     for (const envelope of [orgCreated, ownerAdded]) {
       expect(envelope).toMatchObject({ organizationId: organization.id, streamId: `organization-${organization.id}` });
       expect(envelope.workspaceId).toBeUndefined();
@@ -288,6 +293,8 @@ describe('workspaces service over NATS (the running stack)', () => {
       personal: true,
       join_code_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+    expect(periodStarted).toMatchObject({ streamId: `workspace-${workspace.workspace_id}`, streamVersion: 2, workspaceId: String(workspace.workspace_id) });
+    expect(periodStarted.data).toEqual({ workspace_id: workspace.workspace_id, period_start: expect.stringMatching(ISO_UTC), period_end: expect.stringMatching(ISO_UTC) });
     expect(membershipGranted).toMatchObject({
       streamId: `membership-${workspace.workspace_id}-${user.user_id}`,
       data: { workspace_id: workspace.workspace_id, user_id: user.user_id, role: 'owner', via: 'workspace_creation' },

@@ -28,6 +28,12 @@ export interface MnemoConfig {
   rpcTimeoutMs: number;
   /** Idle interval of the outbox relay; new rows also wake it through LISTEN/NOTIFY. */
   relayPollMs: number;
+  /** How often each workspaces replica looks for usage periods that ended (the rollover claims them). */
+  usageRolloverPollMs: number;
+  /** Ed25519 seed (32 bytes, base64) signing audit checkpoints; the memory service refuses to start without it. */
+  auditSigningKey?: string;
+  /** When set, the memory service searches with its Elasticsearch adapter there instead of PostgreSQL. */
+  elasticsearchUrl?: string;
 }
 
 export const CONFIG_VARIABLES = [
@@ -59,13 +65,19 @@ export const CONFIG_VARIABLES = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_API_BASE',
+  'BILLING_GRACE_DAYS',
+  'BILLING_GRACE_SWEEP_MS',
   'ELASTICSEARCH_URL',
   'AUDIT_SIGNING_KEY',
+  'AUDIT_CHECKPOINT_RECORDS',
+  'AUDIT_CHECKPOINT_INTERVAL_MS',
+  'AUDIT_REFUSAL_WINDOW_MS',
   'DATA_ENCRYPTION_KEY',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'LOG_LEVEL',
   'RPC_TIMEOUT_MS',
   'RELAY_POLL_MS',
+  'USAGE_ROLLOVER_POLL_MS',
   'MIGRATE_ON_START',
   'PASSWORD_HASH_PROFILE',
   'SESSION_TTL_HOURS',
@@ -84,6 +96,8 @@ export const CONFIG_VARIABLES = [
   'RATE_LIMIT_JOIN_PER_USER_15_MINUTES',
   'RATE_LIMIT_CREATE_WORKSPACE_PER_USER_HOUR',
   'RATE_LIMIT_REDIS_TIMEOUT_MS',
+  'ICON_UPLOAD_RETENTION_SECONDS',
+  'ICON_SWEEP_INTERVAL_SECONDS',
 ] as const;
 
 export class ConfigError extends Error {
@@ -124,6 +138,15 @@ function readUrl(env: NodeJS.ProcessEnv, name: string, protocols: string[], fall
   return raw;
 }
 
+function readAuditSigningKey(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.AUDIT_SIGNING_KEY;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw) || Buffer.from(raw, 'base64').length !== 32) {
+    throw new ConfigError('AUDIT_SIGNING_KEY', 'must be 32 random bytes in base64 (an Ed25519 seed)');
+  }
+  return raw;
+}
+
 export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): MnemoConfig {
   const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/postgres')!;
   const databaseName = env.DATABASE_NAME || new URL(databaseUrl).pathname.replace(/^\//, '') || 'mnemo';
@@ -152,5 +175,8 @@ export function loadConfig(app: AppName, env: NodeJS.ProcessEnv = process.env): 
     logLevel,
     rpcTimeoutMs: readPositiveInt(env, 'RPC_TIMEOUT_MS', 5000),
     relayPollMs: readPositiveInt(env, 'RELAY_POLL_MS', 250),
+    usageRolloverPollMs: readPositiveInt(env, 'USAGE_ROLLOVER_POLL_MS', 5000),
+    elasticsearchUrl: readUrl(env, 'ELASTICSEARCH_URL', ['http:', 'https:']),
+    auditSigningKey: readAuditSigningKey(env),
   };
 }

@@ -13,6 +13,12 @@ describe('configuration', () => {
     expect(loadConfig('identity', { SMTP_URL: '', REDIS_URL: '', PORT: '' })).toMatchObject({ smtpUrl: undefined, redisUrl: undefined, port: 3000 });
   });
 
+  it('reads ELASTICSEARCH_URL (http or https) for the memory service, unset by default', () => {
+    expect(loadConfig('memory', {}).elasticsearchUrl).toBeUndefined();
+    expect(loadConfig('memory', { ELASTICSEARCH_URL: '' }).elasticsearchUrl).toBeUndefined();
+    expect(loadConfig('memory', { ELASTICSEARCH_URL: 'https://es.internal:9200' }).elasticsearchUrl).toBe('https://es.internal:9200');
+  });
+
   it.each([
     ['PORT', { PORT: '70000' }],
     ['NATS_URL', { NATS_URL: 'http://127.0.0.1:4222' }],
@@ -20,6 +26,7 @@ describe('configuration', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['NATS_PREFIX', { NATS_PREFIX: 'has.dots' }],
     ['RPC_TIMEOUT_MS', { RPC_TIMEOUT_MS: '0' }],
+    ['ELASTICSEARCH_URL', { ELASTICSEARCH_URL: 'elastic.local:9200' }],
   ])('fails fast naming %s when it is invalid', (variable, env) => {
     expect(() => loadConfig('gateway', env)).toThrow(ConfigError);
     expect(() => loadConfig('gateway', env)).toThrow(variable);

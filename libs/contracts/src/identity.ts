@@ -63,7 +63,18 @@ export const IDENTITY_RPC = {
   rotateApiKey: 'rotateApiKey',
   /** Batched `last_used_at` updates reported by the gateways. */
   recordKeyUse: 'recordKeyUse',
+  /** Mails an invitation's acceptance link (the workspaces service calls it once the invitation committed). */
+  sendInvitationEmail: 'sendInvitationEmail',
 } as const;
+
+/** The invitation's token exists only in the creating transaction's answer; this is its one trip, to the mail. */
+export interface SendInvitationEmailRequest {
+  email: string;
+  token: string;
+  workspace_name: string;
+  inviter_name: string | null;
+  expires_at: string;
+}
 
 export interface SignupRequest {
   email: string;

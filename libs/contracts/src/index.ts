@@ -9,3 +9,7 @@ export * from './identity';
 export * from './scopes';
 export * from './plans';
 export * from './memory';
+export * from './billing';
+export * from './audit';
+export * from './lifecycle';
+export * from './icons';

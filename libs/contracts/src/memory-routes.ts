@@ -24,4 +24,11 @@ export const MEMORY_ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'PUT /v1/context-spaces/:space_id': admin,
   'DELETE /v1/context-spaces/:space_id': admin,
   'GET /v1/context-spaces/:space_id/memories': read,
+  // Export reads what the caller may see; import writes (and counts as writes); spaces in a page need spaces:admin.
+  'GET /v1/export': read,
+  'POST /v1/import': write,
+  // The audit log: accessors list the records where they are the actor, the owner every record of its chain;
+  // only the owner's chain can be verified (the caller's workspace decides which).
+  'GET /v1/audit-events': read,
+  'GET /v1/audit-events/verify': read,
 };

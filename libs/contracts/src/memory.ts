@@ -1,3 +1,4 @@
+import type { UsageUnit } from './plans';
 /**
  * The memory service's contract: the Memory resource as the API shows it, its limits, RPC operations with
  * their request and reply shapes, and the domain events published on `<prefix>.memory.memory.<event>`.
@@ -167,6 +168,8 @@ export interface SearchMemoriesRequest {
   created_before?: string;
   limit?: number;
   cursor?: string;
+  /** Set by the gateway on the follow-up pages of one request (a page stops early under 1 MiB): not charged again. */
+  continued?: boolean;
 }
 /** Which fields of a memory matched the query. */
 export const SEARCHABLE_FIELDS = ['title', 'observation', 'body_md', 'path', 'tags'] as const;
@@ -255,11 +258,64 @@ export interface ListSpaceMemoriesRequest extends SpaceRequest {
   agent_id?: string;
   limit?: number;
   offset?: number;
+  /** A follow-up page the gateway asks for within one HTTP request: the access was audited on the first. */
+  continued?: boolean;
 }
 export interface ListSpaceMemoriesReply {
   memories: MemoryResource[];
   total_count: number;
   filters: { space_id: string; q: string | null; tags: string | null; agent_id: string | null };
+}
+
+/**
+ * GET /v1/export and POST /v1/import: NDJSON, one object per line — the workspace's context spaces first (so a
+ * page imports its spaces before the memories in them), then its memories, each as the API shows it. uuids,
+ * space ids and `created_at` survive an import. The gateway fetches an export page by page and streams it.
+ */
+export type ExportLine = { type: 'space'; space: ContextSpaceResource } | { type: 'memory'; memory: MemoryResource };
+
+export interface ExportPageRequest {
+  caller: MemoryCaller;
+  cursor?: string;
+}
+export interface ExportPageReply {
+  lines: ExportLine[];
+  next_cursor: string | null;
+}
+
+/** Limits of an import page: the request body (1 MiB) is one page, all or nothing. */
+export const IMPORT_LIMITS = {
+  /** An import page travels to the memory service in parts of at most this many bytes (JSON-encoded lines). */
+  partBytes: 512 * 1024,
+  /** Parts of one page: 1 MiB of NDJSON, however escaped, fits in these. */
+  maxParts: 8,
+  /** A line longer than this cannot be a valid space or memory (content is ≤ 16 KiB); refused before parsing. */
+  lineBytes: 128 * 1024,
+  /** Problems listed in a refusal; the message names the first bad line. */
+  reportedProblems: 100,
+} as const;
+
+/** A part of an import page too large for one NATS message; `lines` are the page's raw lines, in order. */
+export interface StageImportRequest {
+  caller: MemoryCaller;
+  upload_id: string;
+  part: number;
+  lines: string[];
+}
+export interface ImportPageRequest {
+  caller: MemoryCaller;
+  /** Set when earlier parts were staged: `parts` of them come before `lines`. */
+  upload_id?: string;
+  parts?: number;
+  lines: string[];
+  keep_grants?: boolean;
+}
+export interface ImportPageReply {
+  /** What the page added; a line whose id this workspace holds already is `skipped` (imports are idempotent). */
+  imported: { spaces: number; memories: number };
+  skipped: { spaces: number; memories: number };
+  /** Whether grants (allowed_tenant_ids and the grantees' agents) were dropped from imported spaces. */
+  grants_dropped: boolean;
 }
 
 /** RPC operations of the memory service (`rpc.memory.<operation>`). */
@@ -279,6 +335,11 @@ export const MEMORY_RPC = {
   searchMemories: 'searchMemories',
   buildContext: 'buildContext',
   listTeams: 'listTeams',
+  /** GET /v1/export: one page of NDJSON lines (spaces first, then memories), under NATS's 1 MiB. */
+  exportPage: 'exportPage',
+  /** POST /v1/import: a page too large for one message is staged in parts, then imported in one transaction. */
+  stageImport: 'stageImport',
+  importPage: 'importPage',
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -286,7 +347,7 @@ export const MEMORY_RPC = {
 // `workspaceId` (the decimal string of workspace_id).
 //
 // Memory events carry content (observation, title, body_md, path, tags). JetStream consumers see it for the
-// streams' 7-day max_age. Erasure will redact content in the stored events in place and announce it with
+// streams' 7-day max_age. Erasure redacts content in the stored events in place and announces it with
 // `memory.purged` (DESIGN.md "Erasure"); consumers must not keep content beyond their own purpose.
 // ---------------------------------------------------------------------------------------------------------
 
@@ -295,6 +356,7 @@ export const MEMORY_EVENT_TYPES = {
   memoryUpdated: 'memory.updated',
   memoryDeleted: 'memory.deleted',
   memoryExpired: 'memory.expired',
+  memoryPurged: 'memory.purged',
 } as const;
 export type MemoryEventType = (typeof MEMORY_EVENT_TYPES)[keyof typeof MEMORY_EVENT_TYPES];
 
@@ -315,6 +377,9 @@ export interface MemoryContent {
 export interface MemoryCreated extends MemoryContent {
   workspace_id: number;
   uuid: string;
+  /** Set by an import: the memory's original times, which the read model keeps. */
+  created_at?: string;
+  updated_at?: string;
 }
 /**
  * A new version: the fields that changed, with their new values. `via`: a PATCH, or a write to the same
@@ -337,11 +402,26 @@ export interface MemoryExpired {
   expires_at: string;
 }
 
+/**
+ * Erasure (DESIGN.md): the content is gone from the read models and the search index, and the content fields of
+ * the stored events (`memory.created`, `memory.updated`, and `space.created` / `space.updated` for a workspace)
+ * were redacted in place. Consumers holding content for the memory (`scope: 'memory'`, stream `memory-<uuid>`,
+ * after its `memory.deleted`) or for the whole workspace (`scope: 'workspace'`, stream `workspace-<id>`, `uuid`
+ * null) must drop it. `erasure_id`: the erasure of a workspace or account this purge belongs to, if any.
+ */
+export interface MemoryPurged {
+  workspace_id: number;
+  uuid: string | null;
+  scope: 'memory' | 'workspace';
+  erasure_id: string | null;
+}
+
 export type MemoryEvent =
   | { type: 'memory.created'; data: MemoryCreated }
   | { type: 'memory.updated'; data: MemoryUpdated }
   | { type: 'memory.deleted'; data: MemoryDeleted }
-  | { type: 'memory.expired'; data: MemoryExpired };
+  | { type: 'memory.expired'; data: MemoryExpired }
+  | { type: 'memory.purged'; data: MemoryPurged };
 
 // Context spaces: `<prefix>.memory.space.<event>`, stream id `space-<uuid>`, owner id `workspaceId` (the owner).
 
@@ -377,3 +457,20 @@ export type SpaceEvent =
   | { type: 'space.created'; data: SpaceCreated }
   | { type: 'space.updated'; data: SpaceUpdated }
   | { type: 'space.deleted'; data: SpaceDeleted };
+
+// Metering facts: `<prefix>.memory.usage.recorded`, owner id `workspaceId` (the workspace that pays). They are
+// not events of an aggregate the memory service rebuilds: the write transaction that consumed the units (the
+// usage gate) puts the fact straight into the outbox, so the workspaces service's ledger receives each once
+// (its consumer's inbox deduplicates a redelivery by event id). The scheduler records `runs` the same way.
+
+export const USAGE_EVENT_TYPES = {
+  usageRecorded: 'usage.recorded',
+} as const;
+
+export interface UsageRecorded {
+  workspace_id: number;
+  /** The period the units were counted in (the `period_start` of `workspace.period_started`). */
+  period_start: string;
+  unit: UsageUnit;
+  quantity: number;
+}

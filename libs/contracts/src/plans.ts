@@ -8,15 +8,75 @@ export interface PlanLimits {
   sharing: boolean;
   /** Minimum interval between scheduled runs. */
   minScheduleIntervalMinutes: number;
+  /** Units included in every monthly usage period (DESIGN.md "Metering and plans"). */
+  includedUnits: UnitCounts;
+  /** Paid plans: prices, the per-unit overage price and the cost cap of overage per period; null on free. */
+  pricing: PlanPricing | null;
+}
+
+/**
+ * The units a workspace consumes: one write per memory stored (a deduplicated write is free, an import counts),
+ * one retrieve per search / context / space-memories call (paid by the reader), one run per provider call.
+ */
+export const USAGE_UNITS = ['writes', 'retrieves', 'runs'] as const;
+export type UsageUnit = (typeof USAGE_UNITS)[number];
+export type UnitCounts = Record<UsageUnit, number>;
+
+export interface PlanPricing {
+  monthlyPriceCents: number;
+  annualPriceCents: number;
+  /** Price of 1,000 units past the included ones, in cents. */
+  overageCentsPerThousand: UnitCounts;
+  /** The most overage a period may cost; past it the workspace is `limit_reached`. */
+  costCapCents: number;
+}
+
+/**
+ * The most units of one kind a period admits: the included units, plus on a paid plan as many overage units
+ * as the cost cap pays for (each unit kind is capped on its own, so one kind cannot starve the others).
+ */
+export function periodUnitCap(limits: Pick<PlanLimits, 'includedUnits' | 'pricing'>, unit: UsageUnit): number {
+  const included = limits.includedUnits[unit];
+  if (!limits.pricing) return included;
+  const perThousand = limits.pricing.overageCentsPerThousand[unit];
+  if (perThousand <= 0) return included;
+  return included + Math.floor((limits.pricing.costCapCents * 1000) / perThousand);
 }
 
 export const DEFAULT_PLAN_LIMITS: Readonly<Record<PlanName, PlanLimits>> = {
-  free: { requestsPerSecond: 20, burst: 50, maxApiKeys: 10, sharing: false, minScheduleIntervalMinutes: 24 * 60 },
-  pro: { requestsPerSecond: 100, burst: 200, maxApiKeys: 50, sharing: true, minScheduleIntervalMinutes: 60 },
-  team: { requestsPerSecond: 500, burst: 1000, maxApiKeys: 200, sharing: true, minScheduleIntervalMinutes: 60 },
+  free: {
+    requestsPerSecond: 20,
+    burst: 50,
+    maxApiKeys: 10,
+    sharing: false,
+    minScheduleIntervalMinutes: 24 * 60,
+    includedUnits: { writes: 10_000, retrieves: 50_000, runs: 300 },
+    pricing: null,
+  },
+  pro: {
+    requestsPerSecond: 100,
+    burst: 200,
+    maxApiKeys: 50,
+    sharing: true,
+    minScheduleIntervalMinutes: 60,
+    includedUnits: { writes: 250_000, retrieves: 1_000_000, runs: 10_000 },
+    pricing: { monthlyPriceCents: 4_900, annualPriceCents: 49_000, overageCentsPerThousand: { writes: 40, retrieves: 10, runs: 200 }, costCapCents: 10_000 },
+  },
+  team: {
+    requestsPerSecond: 500,
+    burst: 1000,
+    maxApiKeys: 200,
+    sharing: true,
+    minScheduleIntervalMinutes: 60,
+    includedUnits: { writes: 2_000_000, retrieves: 10_000_000, runs: 100_000 },
+    pricing: { monthlyPriceCents: 29_900, annualPriceCents: 299_000, overageCentsPerThousand: { writes: 30, retrieves: 8, runs: 150 }, costCapCents: 50_000 },
+  },
 };
 
-/** Plan limits with `PLAN_<NAME>_MAX_API_KEYS` / `_RPS` / `_BURST` overrides from the environment. */
+/**
+ * Plan limits with `PLAN_<NAME>_MAX_API_KEYS` / `_RPS` / `_BURST` / `_WRITES` / `_RETRIEVES` / `_RUNS` (included
+ * units per period) and `_COST_CAP_CENTS` overrides from the environment.
+ */
 export function planLimits(plan: PlanName, env: NodeJS.ProcessEnv = process.env): PlanLimits {
   const base = DEFAULT_PLAN_LIMITS[plan];
   const read = (suffix: string, fallback: number) => {
@@ -24,7 +84,18 @@ export function planLimits(plan: PlanName, env: NodeJS.ProcessEnv = process.env)
     const value = raw ? Number(raw) : NaN;
     return Number.isInteger(value) && value > 0 ? value : fallback;
   };
-  return { ...base, maxApiKeys: read('MAX_API_KEYS', base.maxApiKeys), requestsPerSecond: read('RPS', base.requestsPerSecond), burst: read('BURST', base.burst) };
+  return {
+    ...base,
+    maxApiKeys: read('MAX_API_KEYS', base.maxApiKeys),
+    requestsPerSecond: read('RPS', base.requestsPerSecond),
+    burst: read('BURST', base.burst),
+    includedUnits: {
+      writes: read('WRITES', base.includedUnits.writes),
+      retrieves: read('RETRIEVES', base.includedUnits.retrieves),
+      runs: read('RUNS', base.includedUnits.runs),
+    },
+    pricing: base.pricing ? { ...base.pricing, costCapCents: read('COST_CAP_CENTS', base.pricing.costCapCents) } : null,
+  };
 }
 
 /**

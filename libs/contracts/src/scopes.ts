@@ -1,4 +1,7 @@
+import { ICON_ROUTE_ACCESS } from './icons';
 import { MEMORY_ROUTE_ACCESS } from './memory-routes';
+import { BILLING_ROUTE_ACCESS } from './billing';
+import { LIFECYCLE_ROUTE_ACCESS } from './lifecycle';
 import type { WorkspaceRole } from './workspaces';
 
 export const SCOPES = ['memory:read', 'memory:write', 'spaces:admin', 'webhooks:admin', 'workspace:admin'] as const;
@@ -24,6 +27,9 @@ export type RouteAccess =
 
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   ...MEMORY_ROUTE_ACCESS,
+  ...ICON_ROUTE_ACCESS,
+  ...BILLING_ROUTE_ACCESS,
+  ...LIFECYCLE_ROUTE_ACCESS,
   'GET /health': { auth: 'public' },
   'GET /ready': { auth: 'public' },
   'GET /health/services': { auth: 'public' },

@@ -60,6 +60,19 @@ export class NatsNames {
     return `${this.prefix}.${service}`;
   }
 
+  /**
+   * Signed checkpoints of the audit chains (DESIGN.md "Audit log"): a stream of its own with deny_delete and
+   * deny_purge and no max_age, created by the memory service; not part of `allStreams()` (events expire, these
+   * must not). One subject per chain: `<prefix>.audit.checkpoints.<owner_workspace_id>`.
+   */
+  auditCheckpointStream(): { name: string; subjects: string[] } {
+    return { name: `${this.prefix}_audit_checkpoints`, subjects: [`${this.prefix}.audit.checkpoints.>`] };
+  }
+
+  auditCheckpointSubject(chain: number): string {
+    return `${this.prefix}.audit.checkpoints.${chain}`;
+  }
+
   allStreams(): StreamDefinition[] {
     return [...SERVICES.map((service) => this.eventStream(service)), this.deadLetterStream()];
   }

@@ -1,3 +1,4 @@
+import type { UsageUnit } from './plans';
 /**
  * The workspaces service's contract: resources as the API shows them, RPC operations with their request and
  * reply shapes, and the domain events it publishes on `<prefix>.workspaces.<aggregate>.<event>`.
@@ -242,6 +243,10 @@ export interface GetWorkspaceStandingReply {
   slug: string;
   status: WorkspaceStatus;
   plan_name: PlanName;
+  billing_cycle: BillingCycle;
+  /** The current monthly usage period (ISO 8601 UTC, end exclusive); the memory service gates usage by it. */
+  period_start: string;
+  period_end: string;
 }
 
 export interface ListUserWorkspacesRequest {
@@ -286,11 +291,19 @@ export const WORKSPACES_EVENT_TYPES = {
   organizationMemberRoleChanged: 'organization.member_role_changed',
   organizationMemberRemoved: 'organization.member_removed',
   organizationDeleted: 'organization.deleted',
+  organizationWorkosLinked: 'organization.workos_linked',
   workspaceCreated: 'workspace.created',
   workspaceDetailsUpdated: 'workspace.details_updated',
   workspaceProvidersSet: 'workspace.providers_set',
   workspaceJoinCodeRotated: 'workspace.join_code_rotated',
   workspaceDeleted: 'workspace.deleted',
+  workspaceStatusChanged: 'workspace.status_changed',
+  workspacePlanChanged: 'workspace.plan_changed',
+  workspacePeriodStarted: 'workspace.period_started',
+  workspaceSuspended: 'workspace.suspended',
+  workspaceReinstated: 'workspace.reinstated',
+  workspacePaymentAwaited: 'workspace.payment_awaited',
+  workspaceLimitReached: 'workspace.limit_reached',
   membershipGranted: 'membership.granted',
   membershipRoleChanged: 'membership.role_changed',
   membershipRevoked: 'membership.revoked',
@@ -371,11 +384,21 @@ export interface OrganizationDeleted {
   erasure_id: string | null;
 }
 
+/** An operator linked the organization to its WorkOS organization (null: unlinked). */
+export interface OrganizationWorkosLinked {
+  organization_id: string;
+  workos_organization_id: string | null;
+}
+/** WorkOS organization ids: `org_` and letters and digits (e.g. `org_01HZX4…`). */
+export const WORKOS_ORGANIZATION_ID_PATTERN = /^org_[A-Za-z0-9]{1,96}$/;
+
 /** The new values of the details that changed. */
 export interface WorkspaceDetailsUpdated {
   workspace_id: number;
   name: string;
   domain: string | null;
+  /** The uploaded icon the workspace shows (its bytes stay in this service); null: none. Absent in events from before icons: none. */
+  icon_storage_id?: string | null;
 }
 export interface WorkspaceProvidersSet {
   workspace_id: number;
@@ -391,6 +414,65 @@ export interface WorkspaceDeleted {
   workspace_id: number;
   organization_id: string;
   erasure_id: string | null;
+}
+
+/**
+ * The consumer-facing lifecycle facts. Whatever internal event changes a workspace's derived status
+ * (precedence suspended > pending_payment > limit_reached > active) is appended together with a
+ * `workspace.status_changed`; a plan change with a `workspace.plan_changed`; a new usage period (at creation and
+ * at every rollover) with a `workspace.period_started`. Other services keep their projections from these three.
+ */
+export interface WorkspaceStatusChanged {
+  workspace_id: number;
+  status: WorkspaceStatus;
+  previous_status: WorkspaceStatus;
+  /** Why, in words an operator or the billing flow gave (e.g. the suspension reason); null when implicit. */
+  reason: string | null;
+}
+export interface WorkspacePlanChanged {
+  workspace_id: number;
+  plan_name: PlanName;
+  billing_cycle: BillingCycle;
+  previous_plan_name: PlanName;
+  /** Who changed it: an operator, a completed payment, or a cancellation reaching the period's end. */
+  source: 'operator' | 'payment' | 'cancellation' | 'owner';
+  /** The reason an operator gave for an override; absent otherwise. */
+  reason?: string;
+}
+/** Usage periods are monthly on every plan (DESIGN.md); ISO 8601 UTC, `period_end` exclusive. */
+export interface WorkspacePeriodStarted {
+  workspace_id: number;
+  period_start: string;
+  period_end: string;
+}
+
+/**
+ * Internal lifecycle facts of the Workspace aggregate (consumers act on `workspace.status_changed` instead).
+ * Operator and billing suspensions are separate flags: reinstating one does not lift the other.
+ */
+export const SUSPENSION_SOURCES = ['operator', 'billing'] as const;
+export type SuspensionSource = (typeof SUSPENSION_SOURCES)[number];
+export interface WorkspaceSuspended {
+  workspace_id: number;
+  by: SuspensionSource;
+  reason: string;
+}
+export interface WorkspaceReinstated {
+  workspace_id: number;
+  by: SuspensionSource;
+  reason: string;
+}
+/** A paid plan waits for its first payment: `pending_payment` until a `workspace.plan_changed` with source `payment`. */
+export interface WorkspacePaymentAwaited {
+  workspace_id: number;
+  plan_name: PlanName;
+  billing_cycle: BillingCycle;
+}
+/** One unit reached the plan's cap in the period; lifted by the next period or a plan change. */
+export interface WorkspaceLimitReached {
+  workspace_id: number;
+  period_start: string;
+  unit: UsageUnit;
 }
 
 export interface MembershipRoleChanged {
@@ -440,11 +522,19 @@ export type WorkspacesEvent =
   | { type: 'organization.member_role_changed'; data: OrganizationMemberRoleChanged }
   | { type: 'organization.member_removed'; data: OrganizationMemberRemoved }
   | { type: 'organization.deleted'; data: OrganizationDeleted }
+  | { type: 'organization.workos_linked'; data: OrganizationWorkosLinked }
   | { type: 'workspace.created'; data: WorkspaceCreated }
   | { type: 'workspace.details_updated'; data: WorkspaceDetailsUpdated }
   | { type: 'workspace.providers_set'; data: WorkspaceProvidersSet }
   | { type: 'workspace.join_code_rotated'; data: WorkspaceJoinCodeRotated }
   | { type: 'workspace.deleted'; data: WorkspaceDeleted }
+  | { type: 'workspace.status_changed'; data: WorkspaceStatusChanged }
+  | { type: 'workspace.plan_changed'; data: WorkspacePlanChanged }
+  | { type: 'workspace.period_started'; data: WorkspacePeriodStarted }
+  | { type: 'workspace.suspended'; data: WorkspaceSuspended }
+  | { type: 'workspace.reinstated'; data: WorkspaceReinstated }
+  | { type: 'workspace.payment_awaited'; data: WorkspacePaymentAwaited }
+  | { type: 'workspace.limit_reached'; data: WorkspaceLimitReached }
   | { type: 'membership.granted'; data: MembershipGranted }
   | { type: 'membership.role_changed'; data: MembershipRoleChanged }
   | { type: 'membership.revoked'; data: MembershipRevoked }

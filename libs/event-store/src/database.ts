@@ -13,6 +13,19 @@ export interface ServiceDatabase {
   appRole: string;
 }
 
+/**
+ * PostgreSQL extensions a service's migrations need. Only the admin connection may create them (the owner roles
+ * have no CREATE on the database), so `prepareServiceDatabase` does, into the shared `extensions` schema, whose
+ * objects the service's roles may use but not change; SQL names them qualified (`extensions.gin_trgm_ops`,
+ * `OPERATOR(extensions.<%)`), so no search_path depends on it.
+ */
+export const SERVICE_EXTENSIONS: Partial<Record<ServiceName, readonly string[]>> = {
+  // Trigram matching of misspelt and partial search terms; btree_gin lets one GIN index lead with workspace_id.
+  memory: ['pg_trgm', 'btree_gin'],
+};
+
+export const EXTENSIONS_SCHEMA = 'extensions';
+
 export function serviceDatabase(service: ServiceName): ServiceDatabase {
   return { service, schema: service, ownerRole: `${service}_owner`, appRole: `${service}_app` };
 }
@@ -62,6 +75,7 @@ const BOOTSTRAP_LOCK_KEY = 7_263_311;
 export async function prepareServiceDatabase(
   config: Pick<MnemoConfig, 'databaseUrl' | 'databaseName' | 'databaseRolePassword'>,
   service: ServiceName,
+  extensions: readonly string[] = SERVICE_EXTENSIONS[service] ?? [],
 ): Promise<void> {
   const db = serviceDatabase(service);
   await withClient(adminConnectionUrl(config, 'postgres'), async (client) => {
@@ -97,6 +111,12 @@ export async function prepareServiceDatabase(
       await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${app}`);
       await client.query(`ALTER ROLE ${owner} SET search_path = ${schema}`);
       await client.query(`ALTER ROLE ${app} SET search_path = ${schema}`);
+      if (extensions.length > 0) {
+        const extensionSchema = quoteIdent(EXTENSIONS_SCHEMA);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${extensionSchema}`);
+        await client.query(`GRANT USAGE ON SCHEMA ${extensionSchema} TO ${owner}, ${app}`);
+        for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(extension)} WITH SCHEMA ${extensionSchema}`);
+      }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK_KEY]);
     }

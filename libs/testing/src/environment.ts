@@ -48,6 +48,9 @@ export interface TestStack {
   natsPrefix: string;
   logDir: string;
   config: MnemoConfig;
+  /** The gateway's admin port and the operator credential it accepts. */
+  adminUrl: string;
+  operatorToken: string;
 }
 
 export function testStack(): TestStack {
@@ -58,6 +61,8 @@ export function testStack(): TestStack {
     databaseName: process.env.MNEMO_TEST_DATABASE_NAME!,
     natsPrefix: process.env.MNEMO_TEST_NATS_PREFIX!,
     logDir: process.env.MNEMO_TEST_LOG_DIR!,
+    adminUrl: process.env.MNEMO_TEST_ADMIN_URL!,
+    operatorToken: process.env.MNEMO_TEST_OPERATOR_TOKEN!,
     config: loadConfig('gateway', {
       DATABASE_URL: TEST_DATABASE_URL,
       DATABASE_NAME: process.env.MNEMO_TEST_DATABASE_NAME,

@@ -4,3 +4,4 @@ export * from './processes';
 export * from './mail-sink';
 export * from './users';
 export * from './rpc';
+export * from './fake-stripe';

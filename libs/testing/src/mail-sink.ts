@@ -60,7 +60,8 @@ export function mailsTo(folder: string, address: string): ReceivedMail[] {
 
 /** The `token` query parameter of the first link in a mail. */
 export function linkToken(mail: ReceivedMail): string {
-  const match = /[?&]token=([A-Za-z0-9]+)/.exec(mail.text);
+  // base62 (verification, reset) or base64url with a prefix (invitations: mnemo_inv_…)
+  const match = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text);
   if (!match) throw new Error(`no token link in mail "${mail.subject}"`);
   return match[1];
 }

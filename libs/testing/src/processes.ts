@@ -81,6 +81,8 @@ export async function startGateway(env: NodeJS.ProcessEnv = {}): Promise<Gateway
     env: {
       ...process.env,
       PORT: String(port),
+      // Its own admin port, so replicas never contend for the default one.
+      ADMIN_PORT: String(await freePort()),
       NATS_URL: stack.config.natsUrl,
       NATS_PREFIX: stack.natsPrefix,
       REDIS_URL: TEST_REDIS_URL,

@@ -17,6 +17,7 @@ import {
 import { authOf } from '../access/authenticated';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { callService } from '../spine/call-service';
+import { etagOf, ifMatchVersion } from '../spine/if-match';
 import { BuildContextBody, ListMemoriesQuery, SearchMemoriesBody, UpdateMemoryBody, WriteMemoriesBody, WriteMemoryBody } from './memories.dto';
 
 /** The caller as the memory service sees it: the workspace (key's, or the session's header), the bound agent. */
@@ -26,15 +27,7 @@ export function memoryCallerOf(request: FastifyRequest): MemoryCaller {
   return { workspace_id: auth.workspaceId, principal: `${auth.principal.type}:${auth.principal.id}`, agent_id: auth.agentId, scopes: auth.scopes };
 }
 
-const etag = (version: number) => `"${version}"`;
-
-/** `If-Match: "3"` (or W/"3") → 3; `*` → no condition. */
-function ifMatchVersion(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
-  if (!match) throw new MnemoError('VALIDATION_ERROR', 'If-Match must be an ETag this API sent, like "3"', { header: 'If-Match' });
-  return Number(match[1]);
-}
+const etag = etagOf;
 
 /**
  * Memories of the caller's workspace. Large answers are fetched from the service page by page (no NATS
@@ -120,7 +113,8 @@ export class MemoriesController {
     const results: SearchMemoriesReply['results'] = [];
     let cursor = body.cursor;
     for (;;) {
-      const page = await this.call<SearchMemoriesReply>(MEMORY_RPC.searchMemories, { ...body, cursor, limit: wanted - results.length }, request);
+      const followUp = results.length > 0 ? { continued: true } : {};
+      const page = await this.call<SearchMemoriesReply>(MEMORY_RPC.searchMemories, { ...body, cursor, limit: wanted - results.length, ...followUp }, request);
       results.push(...page.results);
       cursor = page.next_cursor ?? undefined;
       if (!page.next_cursor || results.length >= wanted || page.results.length === 0) return { results, next_cursor: page.next_cursor };

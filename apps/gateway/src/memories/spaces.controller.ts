@@ -54,7 +54,7 @@ export class SpacesController {
     const first = await this.call<ListSpaceMemoriesReply>(MEMORY_RPC.listSpaceMemories, { ...payload, limit: wanted, offset: start }, request);
     const memories = [...first.memories];
     while (memories.length < wanted && start + memories.length < first.total_count) {
-      const page = await this.call<ListSpaceMemoriesReply>(MEMORY_RPC.listSpaceMemories, { ...payload, limit: wanted - memories.length, offset: start + memories.length }, request);
+      const page = await this.call<ListSpaceMemoriesReply>(MEMORY_RPC.listSpaceMemories, { ...payload, limit: wanted - memories.length, offset: start + memories.length, continued: true }, request);
       if (page.memories.length === 0) break;
       memories.push(...page.memories);
     }

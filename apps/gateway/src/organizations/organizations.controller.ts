@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
-import { WORKSPACES_RPC, type OrganizationAccessResource, type OrganizationMemberResource, type OrganizationResource } from '@mnemo/contracts';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { WORKSPACES_RPC, type OrganizationAccessResource, type OrganizationMemberResource, type OrganizationResource, type Versioned } from '@mnemo/contracts';
 import { authOf } from '../access/authenticated';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { callService } from '../spine/call-service';
+import { etagOf, ifMatchOf } from '../spine/if-match';
 import { AddOrganizationMemberBody, ChangeOrganizationRoleBody, CreateOrganizationBody, RenameOrganizationBody } from './organizations.dto';
 
 /**
@@ -39,10 +40,23 @@ export class OrganizationsController {
     return this.call(WORKSPACES_RPC.getOrganizationAccess, { organization_id: id }, request);
   }
 
-  /** Renames (owners). */
+  /** Renames (owners); answers the organization's ETag, and a stale If-Match is 409. */
   @Patch(':id')
-  async rename(@Param('id') id: string, @Body() body: RenameOrganizationBody, @Req() request: FastifyRequest): Promise<OrganizationResource> {
-    return this.call(WORKSPACES_RPC.renameOrganization, { organization_id: id, name: body.name }, request);
+  @ApiHeader({ name: 'If-Match', required: false, description: 'the ETag you read; a stale one answers 409 CONFLICT' })
+  async rename(
+    @Param('id') id: string,
+    @Body() body: RenameOrganizationBody,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrganizationResource> {
+    const { resource, version } = await this.call<Versioned<OrganizationResource>>(
+      WORKSPACES_RPC.renameOrganization,
+      { organization_id: id, name: body.name, with_version: true, ...ifMatchOf(ifMatch) },
+      request,
+    );
+    void reply.header('ETag', etagOf(version));
+    return resource;
   }
 
   /** Owners; only an organization without workspaces. */

@@ -37,6 +37,11 @@ export class CreateWorkspaceBody {
   @IsOptional()
   @IsUUID()
   organization_id?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'an icon uploaded through POST /v1/icon-upload-url by the same user' })
+  @IsOptional()
+  @IsUUID()
+  icon_storage_id?: string;
 }
 
 export class ListWorkspacesQuery {
@@ -59,6 +64,11 @@ export class UpdateWorkspaceBody {
   @IsString()
   @Length(2, 256)
   domain?: string | null;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'the storage id of an uploaded icon (POST …/icon-upload-url); null removes the icon' })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsUUID()
+  icon_storage_id?: string | null;
 }
 
 export class OrganizationNameBody {

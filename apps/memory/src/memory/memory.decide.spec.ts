@@ -84,7 +84,10 @@ describe('memory rules', () => {
     const del = (workspaceId: number): MemoryCommand => ({ type: 'DeleteMemory', workspaceId, uuid, boundAgent: null });
     given([created()]).when(del(43)).thenFails('NOT_FOUND');
     given([created(), { type: 'memory.deleted', data: { workspace_id: 42, uuid } }]).when(del(42)).thenFails('NOT_FOUND');
-    given([created()]).when(del(42)).then([{ type: 'memory.deleted', data: { workspace_id: 42, uuid } }]);
+    given([created()]).when(del(42)).then([
+      { type: 'memory.deleted', data: { workspace_id: 42, uuid } },
+      { type: 'memory.purged', data: { workspace_id: 42, uuid, scope: 'memory', erasure_id: null } },
+    ]);
   });
 
   it('lets an agent-bound key change only its own agent’s memories', () => {

@@ -8,11 +8,17 @@ import type { MemoryState } from './memory.state';
  * that is a credential. A body `agent_id` is a label, and a bound key cannot write under another one.
  */
 export type MemoryCommand =
-  | { type: 'CreateMemory'; workspaceId: number; uuid: string; input: ValidMemoryInput; boundAgent: string | null }
+  | { type: 'CreateMemory'; workspaceId: number; uuid: string; input: ValidMemoryInput; boundAgent: string | null; importedTimes?: ImportedTimes }
   | { type: 'WriteAtPath'; workspaceId: number; uuid: string; input: ValidMemoryInput; boundAgent: string | null }
   | { type: 'PatchMemory'; workspaceId: number; uuid: string; patch: ValidMemoryPatch; boundAgent: string | null }
   | { type: 'DeleteMemory'; workspaceId: number; uuid: string; boundAgent: string | null }
   | { type: 'ExpireMemory'; uuid: string; now: string };
+
+/** An imported memory keeps the times it had where it was exported. */
+export interface ImportedTimes {
+  created_at: string;
+  updated_at: string;
+}
 
 /** The agent a write is stored under: the bound agent, or the body's label for unbound callers. */
 export function resolveAgent(boundAgent: string | null, requested: string | null): string | null {
@@ -47,7 +53,7 @@ export function decideMemory(command: MemoryCommand, state: MemoryState): Memory
     case 'CreateMemory': {
       if (state.status !== 'none') throw new MnemoError('CONFLICT', 'this memory id already exists');
       const agentId = resolveAgent(command.boundAgent, command.input.agent_id);
-      return [{ type: 'memory.created', data: { workspace_id: command.workspaceId, uuid: command.uuid, ...command.input, agent_id: agentId } }];
+      return [{ type: 'memory.created', data: { workspace_id: command.workspaceId, uuid: command.uuid, ...command.input, agent_id: agentId, ...command.importedTimes } }];
     }
     case 'WriteAtPath': {
       // A write to a path replaces the document there: same uuid, a new version with exactly the new fields.
@@ -79,7 +85,11 @@ export function decideMemory(command: MemoryCommand, state: MemoryState): Memory
     }
     case 'DeleteMemory':
       requireWritable(state, command.workspaceId, command.boundAgent);
-      return [{ type: 'memory.deleted', data: { workspace_id: command.workspaceId, uuid: command.uuid } }];
+      // Deleting is erasing (DESIGN.md "Erasure"): the purge redacts the stream's content in the same transaction.
+      return [
+        { type: 'memory.deleted', data: { workspace_id: command.workspaceId, uuid: command.uuid } },
+        { type: 'memory.purged', data: { workspace_id: command.workspaceId, uuid: command.uuid, scope: 'memory', erasure_id: null } },
+      ];
     case 'ExpireMemory': {
       const expiresAt = state.content?.expires_at;
       if (state.status !== 'live' || !expiresAt || new Date(expiresAt) > new Date(command.now)) return [];

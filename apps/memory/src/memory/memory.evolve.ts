@@ -4,7 +4,7 @@ import type { MemoryState } from './memory.state';
 export function evolveMemory(state: MemoryState, event: MemoryEvent): MemoryState {
   switch (event.type) {
     case 'memory.created': {
-      const { workspace_id, uuid: _uuid, ...content } = event.data;
+      const { workspace_id, uuid: _uuid, created_at: _created, updated_at: _updated, ...content } = event.data;
       return { status: 'live', workspaceId: workspace_id, content };
     }
     case 'memory.updated':
@@ -13,6 +13,9 @@ export function evolveMemory(state: MemoryState, event: MemoryEvent): MemoryStat
       return { ...state, status: 'deleted' };
     case 'memory.expired':
       return { ...state, status: 'expired' };
+    case 'memory.purged':
+      // The content was redacted from the stream; nothing of it survives a replay either.
+      return { ...state, status: state.status === 'live' ? 'deleted' : state.status, content: null };
     default:
       return state;
   }

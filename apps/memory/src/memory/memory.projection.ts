@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope, MemoryContent, MemoryCreated } from '@mnemo/contracts';
+import { purgeMemoryContent } from '../erasure/purge';
 import { asMemoryEvent } from './memory.state';
 
 /**
@@ -42,7 +43,7 @@ export async function insertCreatedMemories(em: EntityManager, envelopes: EventE
        VALUES ${chunk.map(() => `(?, ?, ?, ?, ?, ?, ${TAGS_FROM_JSON}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}`,
       chunk.flatMap(({ envelope, d }) => [
         d.uuid, d.workspace_id, d.observation, d.title, d.body_md, d.path, JSON.stringify(d.tags), d.importance, d.confidence, d.agent_id,
-        d.space_id, d.expires_at, contentKeyOf(d), envelope.streamVersion, envelope.occurredAt, envelope.occurredAt,
+        d.space_id, d.expires_at, contentKeyOf(d), envelope.streamVersion, d.created_at ?? envelope.occurredAt, d.updated_at ?? envelope.occurredAt,
       ]),
     );
   }
@@ -78,6 +79,10 @@ export async function projectMemoryEvents(em: EntityManager, events: EventEnvelo
       case 'memory.deleted':
       case 'memory.expired':
         await em.execute('DELETE FROM memories WHERE id = ?', [event.data.uuid]);
+        break;
+      case 'memory.purged':
+        // Erasure happens at once, in the transaction of the delete (DESIGN.md "Erasure").
+        if (event.data.scope === 'memory' && event.data.uuid !== null) await purgeMemoryContent(em, event.data.workspace_id, event.data.uuid);
         break;
     }
   }

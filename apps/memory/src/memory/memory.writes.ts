@@ -10,14 +10,31 @@ import { findLiveMemory, LIVE, type MemoryRow } from './memory.rows';
 import { asMemoryEvent, initialMemoryState, memoryStreamId } from './memory.state';
 import { visibleMemoriesSql } from '../space/space.access';
 import { resolveSpaceFilter } from '../space/space.rows';
+import type { UsageMeter } from '../usage/usage-meter';
 
 const MAX_ATTEMPTS = 3;
+
+/**
+ * Refusals that depend on the moment, not on the request: not stored as the Idempotency-Key's answer, so the
+ * same request succeeds once the period rolls over or the workspace is reinstated.
+ */
+const PASSING_REFUSALS: ReadonlySet<string> = new Set(['LIMIT_REACHED', 'WORKSPACE_SUSPENDED', 'PAYMENT_REQUIRED', 'UNAVAILABLE']);
 
 export interface IdempotencyOptions {
   method: string;
   route: string;
   key: string;
   body: unknown;
+}
+
+/**
+ * An import (export/) stores each memory under the uuid and times it was exported with, and never folds it
+ * into an existing observation: the importer checked beforehand that the uuids and paths are free.
+ */
+export interface PreservedIdentity {
+  uuid: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface WriteResult {
@@ -36,9 +53,19 @@ function forItem(index: number | undefined, error: MnemoError): MnemoError {
  * The memory write pipeline: idempotency claim → one transaction (advisory locks on the paths and content keys
  * written, load → decide → append → project per memory, the idempotency record) → on a version conflict, the
  * whole transaction again, at most 3 times. Batches are one transaction: all or nothing.
+ *
+ * The usage gate is part of the pipeline: every write path (single, batch, patch, and import on top of
+ * `writeAll`) takes its `writes` units as the transaction's last step, so a write over the plan's cap is
+ * refused whole (429 `LIMIT_REACHED`) and nothing of it is stored. A memory stored counts one write: a new
+ * memory, a path upsert (a new version of the document) and a patch; a deduplicated observation, a delete and
+ * the purge of an expired memory are free.
  */
 export class MemoryWrites {
-  constructor(private readonly store: EventStore, private readonly fork: () => EntityManager) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly fork: () => EntityManager,
+    private readonly usage: UsageMeter,
+  ) {}
 
   /** Runs `work` in a transaction with the idempotency record of DESIGN.md, retrying version conflicts. */
   async run<T>(caller: MemoryCaller, idempotency: IdempotencyOptions | undefined, work: (tx: EntityManager) => Promise<T>): Promise<RpcReply<T>> {
@@ -63,7 +90,8 @@ export class MemoryWrites {
         } catch (error) {
           if (error instanceof MnemoError) {
             const refusal: RpcReply<T> = { ok: false, error: error.toBody() };
-            if (scope) await this.store.idempotency.complete(em, scope, refusal);
+            if (scope && PASSING_REFUSALS.has(error.code)) await this.store.idempotency.release(em, scope);
+            else if (scope) await this.store.idempotency.complete(em, scope, refusal);
             return refusal;
           }
           if (!(error instanceof WrongExpectedVersion)) throw error;
@@ -103,7 +131,7 @@ export class MemoryWrites {
    * the batch's paths and content keys are read in two queries, and new memories' rows are inserted together,
    * and new memories are appended and inserted together: a batch of 1000 new memories is a handful of statements.
    */
-  async writeAll(tx: EntityManager, caller: MemoryCaller, inputs: ValidMemoryInput[], batch: boolean): Promise<WriteResult[]> {
+  async writeAll(tx: EntityManager, caller: MemoryCaller, inputs: ValidMemoryInput[], batch: boolean, preserved?: PreservedIdentity[]): Promise<WriteResult[]> {
     const workspaceId = caller.workspace_id;
     const itemError = (index: number, error: unknown) => (error instanceof MnemoError ? forItem(batch ? index : undefined, error) : error);
     // The agent each memory is stored under: a bound key writes under its own agent only.
@@ -176,16 +204,17 @@ export class MemoryWrites {
             await flush();
             await this.apply(tx, { workspace_id: workspaceId, principal: 'system:expiry' }, holder.id, { type: 'ExpireMemory', uuid: holder.id, now: new Date(holder.expired_by!).toISOString() });
           }
-        } else {
+        } else if (!preserved) {
           const duplicate = byContent.get(contentKeyOf(input)!);
           if (duplicate) {
             results.push({ uuid: duplicate.id, outcome: 'deduplicated', version: duplicate.version });
             continue;
           }
         }
-        const uuid = uuidv7();
+        const uuid = preserved?.[index]?.uuid ?? uuidv7();
         // A new stream: nothing to load.
-        const [event] = decideMemory({ type: 'CreateMemory', workspaceId, uuid, input, boundAgent: caller.agent_id }, initialMemoryState);
+        const importedTimes = preserved?.[index] && { created_at: preserved[index].created_at, updated_at: preserved[index].updated_at };
+        const [event] = decideMemory({ type: 'CreateMemory', workspaceId, uuid, input, boundAgent: caller.agent_id, importedTimes }, initialMemoryState);
         pending.push({ streamId: memoryStreamId(uuid), event: event as unknown as NewEvent });
         if (input.path !== null) byPath.set(input.path, { id: uuid, live: true });
         else byContent.set(contentKeyOf(input)!, { id: uuid, version: 1 });
@@ -195,6 +224,8 @@ export class MemoryWrites {
       }
     }
     await flush();
+    const stored = results.filter((result) => result.outcome !== 'deduplicated').length;
+    await this.usage.consume(tx, caller, 'writes', stored);
     return results;
   }
 
@@ -222,7 +253,9 @@ export class MemoryWrites {
       if (holder?.live && holder.id !== uuid) throw new MnemoError('CONFLICT', 'another memory is stored at this path', { reason: 'path_taken', path: patch.path });
     }
     await this.apply(tx, caller, uuid, { type: 'PatchMemory', workspaceId, uuid, patch, boundAgent: caller.agent_id }, ifMatchVersion);
-    return (await findLiveMemory(tx, caller, uuid))!;
+    const row = (await findLiveMemory(tx, caller, uuid))!;
+    await this.usage.consume(tx, caller, 'writes', 1);
+    return row;
   }
 
   async delete(tx: EntityManager, caller: MemoryCaller, uuid: string): Promise<void> {

@@ -48,19 +48,49 @@ function parsePosition(raw: string): Position {
   throw new MnemoError('VALIDATION_ERROR', 'cursor is not valid', { field: 'cursor' });
 }
 
+/** The text trigram matching looks at: the expression of the `memories_trigram` index (migration 0006). */
+const TRIGRAM_TEXT = 'memory_trigram_text(m.title, m.tags, m.observation, m.body_md, m.path)';
+/** `term <% text`: the term is similar to some word run of the text (pg_trgm's word_similarity ≥ 0.6). */
+const SIMILAR = 'OPERATOR(extensions.<%)';
+/**
+ * Trigram similarity is in [0.6, 1] for a match; ts_rank of one matched term is about 0.03–0.1. Scaled down, a
+ * close spelling ranks above a distant one without outweighing exact matches of the other terms.
+ */
+const SIMILARITY_WEIGHT = 0.1;
+/** Terms shorter than this are not looked up by trigrams: two letters are similar to too much. */
+const MIN_FUZZY_TERM_CHARS = 3;
+
 /**
  * PostgreSQL full-text search on the `memories` read model: the `english` configuration stems terms, each term
  * becomes a tsquery and the query is their OR. Weights mark the fields (A title, B tags, C content, D path), so
  * `ts_filter` tells which fields matched. The search vector is kept by a trigger in the write transaction, so
- * a write is searchable by the next request. Ordering is a keyset: (terms matched, rank, importance,
- * updated_at, id), all descending; `ts_rank` is a float4 whose text form round-trips exactly.
+ * a write is searchable by the next request.
+ *
+ * `pg_trgm` catches what stemming cannot: a term that no memory in scope contains (after the filters) is looked
+ * up by trigram similarity instead (`kubernets`, `kube` find `kubernetes`), counts as a matched term where it is
+ * similar, and adds its similarity to the relevance. Terms that full-text search finds are never fuzzed, so
+ * exact matches keep their ranking and the trigram index is only read for the terms that need it.
+ *
+ * Ordering is a keyset: (terms matched, rank, importance, updated_at, id), all descending; the rank is a float4
+ * whose text form round-trips exactly.
  */
 export class PostgresSearchIndex extends SearchIndex {
-  /** The WHERE of the matching memories, over `memories m, query`. */
-  private matching(query: Omit<SearchQuery, 'limit' | 'after' | 'offset'>): { where: string[]; params: unknown[] } {
-    // Unqualified columns are the memory's: the `query` CTE only adds q and term_count.
+  /**
+   * The search vector and trigram index are kept in the write transaction; nothing is queued for another index.
+   * Turning the Elasticsearch sync off also empties its queue: switching back later reindexes everything.
+   */
+  async open(em: EntityManager): Promise<void> {
+    await em.execute(`WITH switched AS (UPDATE search_index_sync SET enabled = false WHERE enabled RETURNING 1)
+                      DELETE FROM search_index_queue WHERE EXISTS (SELECT 1 FROM switched)`);
+  }
+
+  /**
+   * The WHERE of the memories in scope (workspace, live, visible to the viewer, every filter), over `memories m`.
+   * Unqualified columns are the memory's: the CTEs joined to it only add q and term_count.
+   */
+  private scope(query: Omit<SearchQuery, 'limit' | 'after' | 'offset'>): { where: string[]; params: unknown[] } {
     const visible = visibleMemoriesSql('m', query.viewer);
-    const where = ['m.workspace_id = ?', LIVE, 'm.search_vector @@ query.q', visible.sql];
+    const where = ['m.workspace_id = ?', LIVE, visible.sql];
     const params: unknown[] = [query.workspaceId, ...visible.params];
     const { created_after, created_before, ...filters } = query.filters;
     applyMemoryFilters(filters, where, params);
@@ -75,17 +105,39 @@ export class PostgresSearchIndex extends SearchIndex {
     return { where, params };
   }
 
+  /** Terms with a tsquery (not stop words alone) that no memory in scope matches: these are matched by trigrams. */
+  private async fuzzyTerms(em: EntityManager, terms: string[], scope: { where: string[]; params: unknown[] }): Promise<string[]> {
+    const candidates = terms.filter((term) => [...term].length >= MIN_FUZZY_TERM_CHARS);
+    if (candidates.length === 0) return [];
+    const rows = await em.execute<{ term: string }[]>(
+      `SELECT t.term FROM jsonb_array_elements_text(?::jsonb) AS t(term), plainto_tsquery('english', t.term) AS tq
+       WHERE numnode(tq) > 0 AND NOT EXISTS (SELECT 1 FROM memories m WHERE ${scope.where.join(' AND ')} AND m.search_vector @@ tq)`,
+      [JSON.stringify(candidates), ...scope.params],
+    );
+    return rows.map((row) => row.term);
+  }
+
+  /** The match condition over `memories m, query`: any term by full-text search, or a fuzzy term by trigrams. */
+  private static matches(fuzzy: string[]): { sql: string; params: unknown[] } {
+    const similar = fuzzy.map(() => `? ${SIMILAR} ${TRIGRAM_TEXT}`);
+    return { sql: `(m.search_vector @@ query.q${similar.map((condition) => ` OR ${condition}`).join('')})`, params: fuzzy };
+  }
+
   async count(em: EntityManager, query: Omit<SearchQuery, 'limit' | 'after' | 'offset'>): Promise<number> {
-    const { where, params } = this.matching(query);
+    const scope = this.scope(query);
+    const fuzzy = await this.fuzzyTerms(em, query.terms, scope);
+    const match = PostgresSearchIndex.matches(fuzzy);
     const [row] = await em.execute<{ count: string }[]>(
-      `WITH ${QUERY_CTES} SELECT count(*) AS count FROM memories m, query WHERE ${where.join(' AND ')}`,
-      [JSON.stringify(query.terms), ...params],
+      `WITH ${QUERY_CTES} SELECT count(*) AS count FROM memories m, query WHERE ${scope.where.join(' AND ')} AND ${match.sql}`,
+      [JSON.stringify(query.terms), ...scope.params, ...match.params],
     );
     return Number(row.count);
   }
 
   async search(em: EntityManager, query: SearchQuery): Promise<{ hits: SearchHit[]; more: boolean }> {
-    const { where, params } = this.matching(query);
+    const scope = this.scope(query);
+    const fuzzy = await this.fuzzyTerms(em, query.terms, scope);
+    const match = PostgresSearchIndex.matches(fuzzy);
     let after = '';
     const afterParams: unknown[] = [];
     if (query.after !== undefined) {
@@ -93,24 +145,54 @@ export class PostgresSearchIndex extends SearchIndex {
       after = 'WHERE (terms_matched, rank, importance, updated_at, id) < (?::int, ?::real, ?::int, ?::timestamptz, ?::uuid)';
       afterParams.push(p.t, p.r, p.i, p.u, p.id);
     }
+    // Per fuzzy term: whether it is similar to the memory's text, and how similar (for the rank).
+    const fuzzyMatched = fuzzy.map(() => `(? ${SIMILAR} ${TRIGRAM_TEXT})::int`);
+    const fuzzySimilarity = fuzzy.map(() => `CASE WHEN ? ${SIMILAR} ${TRIGRAM_TEXT} THEN extensions.word_similarity(?, ${TRIGRAM_TEXT}) ELSE 0 END`);
+    // Which fields a fuzzy term is similar to, for `matched` (on the page's rows only).
+    const fuzzyField = (column: string) => (fuzzy.length === 0 ? 'false' : `(${fuzzy.map(() => `? ${SIMILAR} ${column}`).join(' OR ')})`);
+    const fieldColumns = {
+      title: "coalesce(title, '')",
+      tags: "pg_catalog.array_to_string(tags, ' ')",
+      content: "coalesce(observation, body_md, '')",
+      path: "pg_catalog.translate(coalesce(path, ''), '/._-', '    ')",
+    };
     const rows = await em.execute<RankedRow[]>(
       `WITH ${QUERY_CTES},
        ranked AS (
          SELECT m.id, m.importance::int AS importance, m.updated_at, m.search_vector, m.body_md IS NOT NULL AS is_document, query.q, query.term_count,
-                (SELECT count(*) FROM usable u WHERE m.search_vector @@ u.q)::int AS terms_matched,
-                ts_rank(m.search_vector, query.q) AS rank
+                m.title, m.tags, m.observation, m.body_md, m.path,
+                ((SELECT count(*) FROM usable u WHERE m.search_vector @@ u.q)${fuzzyMatched.map((e) => ` + ${e}`).join('')})::int AS terms_matched,
+                (ts_rank(m.search_vector, query.q)${fuzzySimilarity.map((e) => ` + ${SIMILARITY_WEIGHT} * ${e}`).join('')})::real AS rank
          FROM memories m, query
-         WHERE ${where.join(' AND ')}
+         WHERE ${scope.where.join(' AND ')} AND ${match.sql}
+       ),
+       -- The page first; which fields matched is worked out for its rows only, not for every match.
+       page AS (
+         SELECT * FROM ranked ${after}
+         ORDER BY terms_matched DESC, rank DESC, importance DESC, updated_at DESC, id DESC
+         LIMIT ? OFFSET ?
        )
        SELECT id, terms_matched, term_count, rank, rank::text AS rank_text, importance, updated_at::text AS updated_text, is_document,
-              ts_filter(search_vector, '{a}') @@ q AS title_matched,
-              ts_filter(search_vector, '{b}') @@ q AS tags_matched,
-              ts_filter(search_vector, '{c}') @@ q AS content_matched,
-              ts_filter(search_vector, '{d}') @@ q AS path_matched
-       FROM ranked ${after}
-       ORDER BY terms_matched DESC, rank DESC, importance DESC, updated_at DESC, id DESC
-       LIMIT ? OFFSET ?`,
-      [JSON.stringify(query.terms), ...params, ...afterParams, query.limit + 1, query.offset ?? 0],
+              ts_filter(search_vector, '{a}') @@ q OR ${fuzzyField(fieldColumns.title)} AS title_matched,
+              ts_filter(search_vector, '{b}') @@ q OR ${fuzzyField(fieldColumns.tags)} AS tags_matched,
+              ts_filter(search_vector, '{c}') @@ q OR ${fuzzyField(fieldColumns.content)} AS content_matched,
+              ts_filter(search_vector, '{d}') @@ q OR ${fuzzyField(fieldColumns.path)} AS path_matched
+       FROM page
+       ORDER BY terms_matched DESC, rank DESC, importance DESC, updated_at DESC, id DESC`,
+      [
+        JSON.stringify(query.terms),
+        ...fuzzy,
+        ...fuzzy.flatMap((term) => [term, term]),
+        ...scope.params,
+        ...match.params,
+        ...afterParams,
+        query.limit + 1,
+        query.offset ?? 0,
+        ...fuzzy,
+        ...fuzzy,
+        ...fuzzy,
+        ...fuzzy,
+      ],
     );
     const hits = rows.slice(0, query.limit).map((row): SearchHit => {
       const matched: SearchableField[] = [];

@@ -36,11 +36,17 @@ export interface SearchHit {
 
 /**
  * Lexical search over a workspace's live memories, ranked by terms matched and relevance, then importance,
- * then recency. The PostgreSQL adapter is the default; an Elasticsearch adapter (a declared next step) must
- * pass the same contract suite and keep read-your-writes (index in the write path, refresh before answering).
+ * then recency; every filter applied exactly; only memories the viewer may see; a write is found by the next
+ * search (read-your-writes). Two adapters pass the same contract suite (apps/memory/test/search-index.contract.ts):
+ * PostgreSQL full-text search + pg_trgm (the default) and Elasticsearch (when ELASTICSEARCH_URL is set).
  * Semantic search is a future adapter behind this port.
+ *
+ * The `memories` table stays the system of record: the handlers load the hits from it, again scoped by
+ * workspace, liveness and space gate, so an index is never trusted with the tenant boundary alone.
  */
 export abstract class SearchIndex {
+  /** Once at start, before the first search: the adapter prepares its index and says whether writes must be queued for it. */
+  abstract open(em: EntityManager): Promise<void>;
   abstract search(em: EntityManager, query: SearchQuery): Promise<{ hits: SearchHit[]; more: boolean }>;
   /** How many memories the query matches in all (for `total_count`). */
   abstract count(em: EntityManager, query: Omit<SearchQuery, 'limit' | 'after' | 'offset'>): Promise<number>;

@@ -26,8 +26,9 @@ import { resolveSpaceFilter } from '../space/space.rows';
 import { buildContextText } from './context-text';
 import { RecallCounter } from './recall-counter';
 import { queryTerms, SearchIndex, type SearchFilters } from './search-index';
+import { UsageMeter } from '../usage/usage-meter';
 
-const SEARCH_FIELDS = ['caller', 'q', 'tags', 'agent_id', 'space_id', 'path_prefix', 'created_after', 'created_before', 'limit', 'cursor'];
+const SEARCH_FIELDS = ['caller', 'q', 'tags', 'agent_id', 'space_id', 'path_prefix', 'created_after', 'created_before', 'limit', 'cursor', 'continued'];
 const CONTEXT_FIELDS = ['caller', 'q', 'path_prefix', 'space_id', 'limit', 'max_chars'];
 
 function refuse(field: string, message: string): MnemoError {
@@ -85,13 +86,17 @@ function checkFilters(request: Partial<SearchMemoriesRequest>): SearchFilters {
   return filters;
 }
 
-/** Search, context and teams: reads over the caller's workspace only; every recalled memory counts a recall. */
+/**
+ * Search, context and teams: reads over the caller's workspace only; every recalled memory counts a recall.
+ * A search or context call costs its workspace one retrieve unit (the usage gate); listing teams is free.
+ */
 @Controller()
 export class SearchHandlers {
   constructor(
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(SearchIndex) private readonly index: SearchIndex,
     @Inject(RecallCounter) private readonly recalls: RecallCounter,
+    @Inject(UsageMeter) private readonly usage: UsageMeter,
   ) {}
 
   /** Ranked: terms matched and relevance, then importance, then recency. A page stops early to stay under 1 MiB. */
@@ -115,6 +120,9 @@ export class SearchHandlers {
     }
     const em = this.runtime.orm.em.fork();
     if (filters.space_id !== undefined) filters.space_id = await resolveSpaceFilter(em, caller, filters.space_id);
+    // One retrieve per call, paid by the caller's workspace, once the request is known to be valid; the gateway's
+    // follow-up pages of the same call are not charged again.
+    if (request.continued !== true) await this.usage.charge(caller, 'retrieves');
     const { hits, more } = await this.index.search(em, { workspaceId: caller.workspace_id, viewer: caller, terms, filters, limit, after });
     const rows = await loadVisibleMemories(em, caller, hits.map((hit) => hit.id));
     const results: SearchResult[] = [];
@@ -145,6 +153,7 @@ export class SearchHandlers {
     const maxChars = pageLimit(request.max_chars, { min: 1, max: MEMORY_LIMITS.contextMaxChars, default: MEMORY_LIMITS.contextMaxChars }, 'max_chars');
     const em = this.runtime.orm.em.fork();
     if (filters.space_id !== undefined) filters.space_id = await resolveSpaceFilter(em, caller, filters.space_id);
+    await this.usage.charge(caller, 'retrieves');
     const { hits } = await this.index.search(em, { workspaceId: caller.workspace_id, viewer: caller, terms, filters, limit });
     const rows = await loadVisibleMemories(em, caller, hits.map((hit) => hit.id));
     const found = hits.flatMap((hit) => {

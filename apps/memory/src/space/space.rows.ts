@@ -21,8 +21,14 @@ export const SPACE_SELECT = `SELECT s.id, s.owner_workspace_id, s.name, s.descri
   (SELECT count(*) FROM memories m WHERE m.space_id = s.id AND m.workspace_id = s.owner_workspace_id AND ${LIVE.replace(/expires_at/g, 'm.expires_at')}) AS memory_count
   FROM context_spaces s`;
 
-/** The owner sees every setting; a grantee would see only itself in allowed_tenant_ids and no agent ids. */
-export function toSpaceResource(row: SpaceRow): ContextSpaceResource {
+/**
+ * The owner sees every setting; another workspace (`viewerWorkspaceId`) sees only itself in allowed_tenant_ids
+ * and no agent ids: who else was granted is the owner's business.
+ */
+export function toSpaceResource(row: SpaceRow, viewerWorkspaceId: number = row.owner_workspace_id): ContextSpaceResource {
+  if (viewerWorkspaceId !== row.owner_workspace_id) {
+    return { ...toSpaceResource(row), allowed_agent_ids: [], allowed_tenant_ids: [String(viewerWorkspaceId)] };
+  }
   return {
     space_id: memoryUrn(row.id),
     name: row.name,
@@ -40,7 +46,8 @@ type GateCaller = Pick<MemoryCaller, 'workspace_id' | 'agent_id' | 'scopes'>;
 
 /**
  * A live space of the caller's workspace: NOT_FOUND when it does not exist, was deleted or belongs to another
- * workspace (cross-tenant grants are not served yet); FORBIDDEN when the caller fails its agent gate.
+ * workspace (grants are served only by the /v1/context-spaces routes, see SpaceHandlers); FORBIDDEN when the
+ * caller fails its agent gate.
  */
 export async function findAccessibleSpace(em: EntityManager, caller: GateCaller, rawId: unknown): Promise<SpaceRow> {
   const id = parseMemoryUuid(rawId);
@@ -48,6 +55,14 @@ export async function findAccessibleSpace(em: EntityManager, caller: GateCaller,
   const [row] = await em.execute<SpaceRow[]>(`${SPACE_SELECT} WHERE s.id = ? AND s.deleted_at IS NULL AND s.owner_workspace_id = ?`, [id, caller.workspace_id]);
   if (!row) throw new MnemoError('NOT_FOUND', 'no such context space');
   if (!passesAgentGate(row, caller)) throw new MnemoError('FORBIDDEN', 'you do not have access to this space', { reason: 'agent_not_allowed' });
+  return row;
+}
+
+/** A live space of any workspace, or undefined (malformed, unknown or deleted). Access is decided by the caller. */
+export async function findLiveSpace(em: EntityManager, rawId: unknown): Promise<SpaceRow | undefined> {
+  const id = parseMemoryUuid(rawId);
+  if (!id) return undefined;
+  const [row] = await em.execute<SpaceRow[]>(`${SPACE_SELECT} WHERE s.id = ? AND s.deleted_at IS NULL`, [id]);
   return row;
 }
 

@@ -109,6 +109,9 @@ export async function eraseUserInTransaction(em: EntityManager, store: EventStor
     }
   }
 
+  // The user's own leftovers: the navigation choice, and icon uploads no workspace took.
+  await em.execute('DELETE FROM navigation_states WHERE user_id = ?', [userId]);
+  await em.execute('DELETE FROM icon_uploads WHERE issued_to_user = ? AND claimed_by_workspace IS NULL', [userId]);
   const reply: EraseUserReply = { deleted_workspace_ids: deletedWorkspaceIds, deleted_organization_ids: deletedOrganizationIds };
   await em.execute('INSERT INTO user_erasures (erasure_id, user_id, reply) VALUES (?, ?, ?::jsonb)', [erasureId, userId, JSON.stringify(reply)]);
   return reply;

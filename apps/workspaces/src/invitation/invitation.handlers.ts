@@ -26,19 +26,22 @@ import {
 } from '../rpc-requests';
 import { acceptInvitationInTransaction, createInvitationInTransaction, decideOnInvitation } from './invitation.commands';
 import { invitationTokenSha256 } from './invitation-token';
+import { InvitationMail } from './invitation-mail';
 import { InvitationRecord, toInvitationResource } from './invitation.projection';
 
 /**
  * Invitations by email (unison): created by owners and admins, pending for 7 days, accepted with their own
- * single-use token or by verifying the invited address. Mail delivery is not this service's: the token is in
- * the creating answer only, and identity's Mailer is to send it (a later slice).
+ * single-use token or by verifying the invited address. The token is in the creating answer only; once the
+ * invitation committed it is mailed to the address through identity's Mailer.
  */
 @Controller()
 export class InvitationHandlers {
   private readonly users: IdentityUsers;
+  private readonly mail: InvitationMail;
 
   constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime) {
     this.users = new IdentityUsers(runtime.rpc);
+    this.mail = new InvitationMail(runtime);
   }
 
   @RpcHandler('workspaces', WORKSPACES_RPC.createInvitation)
@@ -48,7 +51,7 @@ export class InvitationHandlers {
     requireManager((await resolveCaller(this.runtime.orm.em.fork(), request.workspaceId, request.caller)).role, 'invite members');
     const existing = await this.users.findByEmail(email);
     const redact = ({ token: _token, ...invitation }: InvitationResource) => invitation;
-    return runCommand(this.runtime, { operation: WORKSPACES_RPC.createInvitation, metadata, body: data, redact }, (em) =>
+    const reply = await runCommand(this.runtime, { operation: WORKSPACES_RPC.createInvitation, metadata, body: data, redact }, (em) =>
       createInvitationInTransaction(em, this.runtime.store, {
         workspaceId: request.workspaceId,
         caller: request.caller,
@@ -58,6 +61,8 @@ export class InvitationHandlers {
         actor: actorOf(metadata, request.caller.kind === 'session' ? request.caller.user_id : request.caller.created_by),
       }),
     );
+    if (reply.ok) await this.mail.send(reply.data);
+    return reply;
   }
 
   /** Pending invitations that have not expired, oldest first. */

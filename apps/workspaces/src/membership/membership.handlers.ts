@@ -14,6 +14,7 @@ import { actorOf } from '../actor';
 import { runCommand } from '../command-transaction';
 import { IdentityUsers, normalizeEmail } from '../identity-users';
 import { createInvitationInTransaction } from '../invitation/invitation.commands';
+import { InvitationMail } from '../invitation/invitation-mail';
 import {
   parseAddMemberRequest,
   parseChangeMemberRoleRequest,
@@ -94,7 +95,7 @@ export class MembershipHandlers {
     requireManager((await resolveCaller(this.runtime.orm.em.fork(), request.workspaceId, request.caller)).role, 'add members');
     const user = await this.users.findByEmail(email);
     const redact = (reply: AddMemberReply) => (reply.status === 'invited' ? { ...reply, invitation: { ...reply.invitation, token: undefined } } : reply);
-    return runCommand(this.runtime, { operation: WORKSPACES_RPC.addMember, metadata, body: data, redact }, async (em): Promise<AddMemberReply> => {
+    const reply = await runCommand(this.runtime, { operation: WORKSPACES_RPC.addMember, metadata, body: data, redact }, async (em): Promise<AddMemberReply> => {
       if (user?.email_verified) {
         await lockWorkspace(em, request.workspaceId);
         const caller = await resolveCaller(em, request.workspaceId, request.caller);
@@ -122,6 +123,9 @@ export class MembershipHandlers {
       });
       return { status: 'invited', invitation };
     });
+    // Anyone without a verified account was invited: the invitation goes out by mail once it committed.
+    if (reply.ok && reply.data.status === 'invited') await new InvitationMail(this.runtime).send(reply.data.invitation);
+    return reply;
   }
 
   @RpcHandler('workspaces', WORKSPACES_RPC.changeMemberRole)

@@ -1,4 +1,4 @@
-import { MnemoError, ORGANIZATION_ROLES, WORKSPACE_LIMITS, type OrganizationEvent, type OrganizationRole } from '@mnemo/contracts';
+import { MnemoError, ORGANIZATION_ROLES, WORKOS_ORGANIZATION_ID_PATTERN, WORKSPACE_LIMITS, type OrganizationEvent, type OrganizationRole } from '@mnemo/contracts';
 import type { Decider } from '../decider';
 import { requireLength, requireSlug } from '../limits';
 import { lastOwner, requireManager, requireOwner, requireOwnerForPrivileged } from '../membership/grant-rules';
@@ -37,7 +37,9 @@ export type OrganizationCommand =
       /** Workspaces the organization still has (read in the same transaction, with the organization locked). */
       workspaceCount: number;
       erasureId: string | null;
-    };
+    }
+  /** Operators only (the admin port); null unlinks. */
+  | { type: 'LinkWorkosOrganization'; workosOrganizationId: string | null };
 
 type ExistingOrganization = Extract<OrganizationState, { exists: true }>;
 
@@ -130,6 +132,14 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       // An erasure never leaves an organization without an owner: the account deletion is refused instead.
       if (current === 'owner' && ownerCount(state) === 1) throw lastOwner();
       return [{ type: 'organization.member_removed', data: { organization_id, user_id: command.userId, reason: 'erased' } }];
+    }
+    case 'LinkWorkosOrganization': {
+      const linked = command.workosOrganizationId;
+      if (linked !== null && (typeof linked !== 'string' || !WORKOS_ORGANIZATION_ID_PATTERN.test(linked))) {
+        throw new MnemoError('VALIDATION_ERROR', 'workos_organization_id must be a WorkOS organization id (org_…) or null', { field: 'workos_organization_id' });
+      }
+      if ((state.workosOrganizationId ?? null) === linked) return [];
+      return [{ type: 'organization.workos_linked', data: { organization_id, workos_organization_id: linked } }];
     }
     case 'DeleteOrganization': {
       if (command.actorUserId !== null) requireOwner(roleOf(state, command.actorUserId), 'delete the organization');

@@ -9,6 +9,7 @@ export type OrganizationState =
       slug: string;
       /** user id → organization role */
       members: Record<string, OrganizationRole>;
+      workosOrganizationId?: string | null;
     };
 
 export const initialOrganizationState: OrganizationState = { exists: false };
@@ -31,5 +32,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     }
     case 'organization.renamed':
       return { ...state, name: event.data.name };
+    case 'organization.workos_linked':
+      return { ...state, workosOrganizationId: event.data.workos_organization_id };
   }
 }

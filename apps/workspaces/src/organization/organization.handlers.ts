@@ -8,6 +8,7 @@ import {
   type OrganizationResource,
   type RpcMetadata,
   type RpcReply,
+  type Versioned,
 } from '@mnemo/contracts';
 import { RpcHandler, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
 import { actorOf } from '../actor';
@@ -24,6 +25,7 @@ import {
 } from '../rpc-requests';
 import { reserveChosenSlug, reserveSlug } from '../slugs/slug-reservations';
 import { slugFromName } from '../slugs/slug';
+import { parseVersioning, requireCurrentVersion, versioned } from '../versioned-reply';
 import { requireManager } from '../membership/grant-rules';
 import { appendNewOrganization } from '../workspace/workspace-creation';
 import { decideOnOrganization, lockOrganization, organizationRoleOf } from './organization.commands';
@@ -72,11 +74,13 @@ export class OrganizationHandlers {
   }
 
   @RpcHandler('workspaces', WORKSPACES_RPC.renameOrganization)
-  async rename(data: unknown, metadata: RpcMetadata): Promise<RpcReply<OrganizationResource>> {
+  async rename(data: unknown, metadata: RpcMetadata): Promise<RpcReply<OrganizationResource | Versioned<OrganizationResource>>> {
     const request = parseRenameOrganizationRequest(data);
+    const versioning = parseVersioning(data);
     const actor = actorOf(metadata, request.userId);
     return runCommand(this.runtime, { operation: WORKSPACES_RPC.renameOrganization, metadata, body: data }, async (em) => {
       await lockOrganization(em, request.organizationId, 'update');
+      const versionBefore = (await em.findOneOrFail(OrganizationRecord, { id: request.organizationId })).version;
       await decideOnOrganization(
         em,
         this.runtime.store,
@@ -85,7 +89,9 @@ export class OrganizationHandlers {
         actor,
       );
       const role = await organizationRoleOf(em, request.organizationId, request.userId);
-      return toOrganizationResource(await em.findOneOrFail(OrganizationRecord, { id: request.organizationId }), role);
+      requireCurrentVersion(versionBefore, versioning);
+      const organization = await em.findOneOrFail(OrganizationRecord, { id: request.organizationId });
+      return versioned(toOrganizationResource(organization, role), organization.version, versioning);
     });
   }
 

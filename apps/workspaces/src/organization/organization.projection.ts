@@ -81,6 +81,9 @@ export async function projectOrganization(em: EntityManager, envelopes: EventEnv
       case 'organization.renamed':
         (await em.findOneOrFail(OrganizationRecord, { id: organizationId })).name = event.data.name;
         break;
+      case 'organization.workos_linked':
+        (await em.findOneOrFail(OrganizationRecord, { id: organizationId })).workosOrganizationId = event.data.workos_organization_id;
+        break;
       case 'organization.deleted': {
         const organization = await em.findOneOrFail(OrganizationRecord, { id: organizationId });
         await em.nativeDelete(OrganizationMemberRecord, { organizationId });

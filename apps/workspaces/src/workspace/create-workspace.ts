@@ -6,6 +6,7 @@ import { WorkspaceMemberRecord } from '../membership/membership.projection';
 import { lockOrganization, organizationRoleOf } from '../organization/organization.commands';
 import { OrganizationRecord, toOrganizationResource } from '../organization/organization.projection';
 import type { CreateWorkspaceCommandRequest } from '../rpc-requests';
+import { claimIcon } from '../icon/icon-uploads';
 import { reserveChosenSlug, reserveSlug } from '../slugs/slug-reservations';
 import { slugFromName } from '../slugs/slug';
 import { appendNewOrganization, appendNewWorkspace, nextWorkspaceId } from './workspace-creation';
@@ -54,8 +55,11 @@ export async function createWorkspaceInTransaction(
     domainLimit: request.organizationId ? WORKSPACE_LIMITS.domain : WORKSPACE_LIMITS.newOrganizationDomain,
     personal: false,
     createdBy: userId,
+    ...(request.iconStorageId ? { iconStorageId: request.iconStorageId } : {}),
     actor,
   });
+  // executor create: an icon uploaded for the workspace-to-be (account-level URL) by this same user.
+  if (request.iconStorageId) await claimIcon(em, request.iconStorageId, { workspaceId, userId });
   const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
   const organization = await em.findOneOrFail(OrganizationRecord, { id: organizationId });
   const organizationRole = await organizationRoleOf(em, organizationId, userId);

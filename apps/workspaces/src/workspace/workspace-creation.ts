@@ -6,6 +6,7 @@ import { membershipDecider, membershipStreamId } from '../membership/membership.
 import { projectMembership } from '../membership/membership.projection';
 import { organizationDecider, organizationStreamId } from '../organization/organization.decide';
 import { projectOrganization } from '../organization/organization.projection';
+import { monthlyPeriod } from '../usage/usage-period';
 import { joinCodeSha256, newJoinCode } from './join-code';
 import { workspaceDecider, workspaceStreamId } from './workspace.decide';
 import { JoinCodeRecord, projectWorkspace } from './workspace.projection';
@@ -36,17 +37,21 @@ export interface NewWorkspace {
   domainLimit?: { min: number; max: number };
   personal: boolean;
   createdBy: string;
+  /** Claimed by the caller in the same transaction (icon/icon-uploads.ts). */
+  iconStorageId?: string | null;
   actor: string;
 }
 
 /**
- * A new workspace (free, active, monthly), its creator's owner membership and its join code, in the caller's
+ * A new workspace (free, active, monthly) with its first usage period, its creator's owner membership and its join code, in the caller's
  * transaction. The join code is written beside the events: they carry only its digest.
  */
 export async function appendNewWorkspace(em: EntityManager, store: EventStore, workspace: NewWorkspace): Promise<void> {
   const { workspaceId, createdBy, actor } = workspace;
   const owner = { workspaceId: String(workspaceId) };
   const joinCode = newJoinCode();
+  // The first usage period starts with the workspace; later ones are anchored at this instant.
+  const firstPeriod = monthlyPeriod(new Date(), 0);
   await appendDecision(em, store, {
     decider: workspaceDecider,
     streamId: workspaceStreamId(workspaceId),
@@ -64,6 +69,9 @@ export async function appendNewWorkspace(em: EntityManager, store: EventStore, w
       joinCodeSha256: joinCodeSha256(joinCode),
       personal: workspace.personal,
       createdBy,
+      ...(workspace.iconStorageId ? { iconStorageId: workspace.iconStorageId } : {}),
+      periodStart: firstPeriod.start,
+      periodEnd: firstPeriod.end,
     },
     owner,
     actor,

@@ -21,6 +21,8 @@ const create = (overrides: Partial<CreateWorkspace> = {}): WorkspaceCommand => (
   joinCodeSha256: digest,
   personal: true,
   createdBy: ada,
+  periodStart: '2026-01-10T08:00:00.000Z',
+  periodEnd: '2026-02-10T08:00:00.000Z',
   ...overrides,
 });
 
@@ -41,16 +43,20 @@ const createdData: WorkspaceCreated = {
   created_by: ada,
 };
 const created: WorkspaceEvent = { type: 'workspace.created', data: createdData };
+const firstPeriod: WorkspaceEvent = {
+  type: 'workspace.period_started',
+  data: { workspace_id: 42, period_start: '2026-01-10T08:00:00.000Z', period_end: '2026-02-10T08:00:00.000Z' },
+};
 
 describe('workspace', () => {
-  it('starts active on the free plan, with a join code from creation', () => {
-    given(workspaceDecider, []).when(create()).then([created]);
+  it('starts active on the free plan, with a join code and its first usage period from creation', () => {
+    given(workspaceDecider, []).when(create()).then([created, firstPeriod]);
   });
 
   it('waits for its first payment when created on a paid plan', () => {
     given(workspaceDecider, [])
       .when(create({ planName: 'pro', billingCycle: 'annual' }))
-      .then([{ type: 'workspace.created', data: { ...createdData, plan_name: 'pro', billing_cycle: 'annual', status: 'pending_payment' } }]);
+      .then([{ type: 'workspace.created', data: { ...createdData, plan_name: 'pro', billing_cycle: 'annual', status: 'pending_payment' } }, firstPeriod]);
   });
 
   it('cannot be created twice', () => {
@@ -66,13 +72,14 @@ describe('workspace', () => {
     ['no providers', { enabledProviders: [] }, 'enabled_providers'],
     ['an unknown provider', { enabledProviders: ['openai', 'skynet'] as never }, 'enabled_providers'],
     ['a provider twice', { enabledProviders: ['openai', 'openai'] as never }, 'enabled_providers'],
+    ['a first period that ends before it starts', { periodEnd: '2026-01-10T07:59:59.999Z' }, 'period'],
   ])('refuses %s', (_, overrides, field) => {
     given(workspaceDecider, []).when(create(overrides as Partial<CreateWorkspace>)).thenFails('VALIDATION_ERROR', { field });
   });
 
   it('keeps the domain of a workspace in a new organization within 2–50 characters, and in an existing one within 2–256', () => {
     const withDomain = (domain: string, domainLimit?: { min: number; max: number }) => create({ domain, ...(domainLimit ? { domainLimit } : {}) });
-    const accepted = (domain: string): WorkspaceEvent[] => [{ type: 'workspace.created', data: { ...createdData, domain } }];
+    const accepted = (domain: string): WorkspaceEvent[] => [{ type: 'workspace.created', data: { ...createdData, domain } }, firstPeriod];
     given(workspaceDecider, []).when(withDomain('x'.repeat(50), WORKSPACE_LIMITS.newOrganizationDomain)).then(accepted('x'.repeat(50)));
     given(workspaceDecider, []).when(withDomain('x'.repeat(51), WORKSPACE_LIMITS.newOrganizationDomain)).thenFails('VALIDATION_ERROR', { field: 'domain' });
     given(workspaceDecider, []).when(withDomain('x'.repeat(256), WORKSPACE_LIMITS.domain)).then(accepted('x'.repeat(256)));
@@ -81,7 +88,7 @@ describe('workspace', () => {
   });
 
   describe('details (workspace-api updateDetails)', () => {
-    const update = (fields: { name?: string; domain?: string | null }, actorRole: WorkspaceRole = 'owner'): WorkspaceCommand => ({
+    const update = (fields: { name?: string; domain?: string | null; iconStorageId?: string | null }, actorRole: WorkspaceRole = 'owner'): WorkspaceCommand => ({
       type: 'UpdateWorkspaceDetails',
       actorRole,
       ...fields,
@@ -89,7 +96,7 @@ describe('workspace', () => {
 
     it('lets an owner rename within 2–80 characters (longer than at creation)', () => {
       for (const name of ['Ab', 'x'.repeat(80)]) {
-        given(workspaceDecider, [created]).when(update({ name })).then([{ type: 'workspace.details_updated', data: { workspace_id: 42, name, domain: null } }]);
+        given(workspaceDecider, [created]).when(update({ name })).then([{ type: 'workspace.details_updated', data: { workspace_id: 42, name, domain: null, icon_storage_id: null } }]);
       }
       given(workspaceDecider, [created]).when(update({ name: 'A' })).thenFails('VALIDATION_ERROR', { field: 'name' });
       given(workspaceDecider, [created]).when(update({ name: 'x'.repeat(81) })).thenFails('VALIDATION_ERROR', { field: 'name' });
@@ -97,14 +104,28 @@ describe('workspace', () => {
 
     it('sets the domain within 2–256 characters, and clears it with null', () => {
       given(workspaceDecider, [created]).when(update({ domain: 'x'.repeat(256) })).then([
-        { type: 'workspace.details_updated', data: { workspace_id: 42, name: "Ada's workspace", domain: 'x'.repeat(256) } },
+        { type: 'workspace.details_updated', data: { workspace_id: 42, name: "Ada's workspace", domain: 'x'.repeat(256), icon_storage_id: null } },
       ]);
       given(workspaceDecider, [created]).when(update({ domain: 'x'.repeat(257) })).thenFails('VALIDATION_ERROR', { field: 'domain' });
       given(workspaceDecider, [created]).when(update({ domain: 'x' })).thenFails('VALIDATION_ERROR', { field: 'domain' });
       const withDomain: WorkspaceEvent = { type: 'workspace.details_updated', data: { workspace_id: 42, name: "Ada's workspace", domain: 'ada.dev' } };
       given(workspaceDecider, [created, withDomain]).when(update({ domain: null })).then([
-        { type: 'workspace.details_updated', data: { workspace_id: 42, name: "Ada's workspace", domain: null } },
+        { type: 'workspace.details_updated', data: { workspace_id: 42, name: "Ada's workspace", domain: null, icon_storage_id: null } },
       ]);
+    });
+
+    it('sets the icon (an upload the handler checked) and removes it with null, keeping the other details', () => {
+      const icon = '6f1c2a4e-8b7d-4c3e-9a1f-2b3c4d5e6f70';
+      const withIcon: WorkspaceEvent = { type: 'workspace.details_updated', data: { workspace_id: 42, name: "Ada's workspace", domain: null, icon_storage_id: icon } };
+      given(workspaceDecider, [created]).when(update({ iconStorageId: icon })).then([withIcon]);
+      given(workspaceDecider, [created, withIcon]).when(update({ iconStorageId: icon })).then([]);
+      given(workspaceDecider, [created, withIcon]).when(update({ name: 'Renamed' })).then([
+        { type: 'workspace.details_updated', data: { workspace_id: 42, name: 'Renamed', domain: null, icon_storage_id: icon } },
+      ]);
+      given(workspaceDecider, [created, withIcon]).when(update({ iconStorageId: null })).then([
+        { type: 'workspace.details_updated', data: { workspace_id: 42, name: "Ada's workspace", domain: null, icon_storage_id: null } },
+      ]);
+      given(workspaceDecider, [created]).when(update({ iconStorageId: icon }, 'admin')).thenFails('FORBIDDEN', { required_role: 'owner' });
     });
 
     it.each(['admin', 'member', 'viewer'] as const)('is refused to a %s', (role) => {

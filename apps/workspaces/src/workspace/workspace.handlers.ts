@@ -12,6 +12,7 @@ import {
   type Provider,
   type RpcMetadata,
   type RpcReply,
+  type Versioned,
   type WorkspaceResource,
 } from '@mnemo/contracts';
 import { RpcHandler, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
@@ -37,6 +38,8 @@ import {
   parseWorkspaceNameRequest,
   parseWorkspaceRequest,
 } from '../rpc-requests';
+import { claimIcon, releaseIcon } from '../icon/icon-uploads';
+import { parseVersioning, requireCurrentVersion, versioned } from '../versioned-reply';
 import { createWorkspaceInTransaction } from './create-workspace';
 import { joinCodeSha256, newJoinCode, normalizeJoinCode } from './join-code';
 import { createPersonalWorkspace } from './personal-workspace';
@@ -73,14 +76,14 @@ export class WorkspaceHandlers {
   }
 
   @RpcHandler('workspaces', WORKSPACES_RPC.getWorkspace)
-  async getWorkspace(data: unknown): Promise<GetWorkspaceReply> {
+  async getWorkspace(data: unknown): Promise<GetWorkspaceReply | Versioned<GetWorkspaceReply>> {
     const { workspaceId, userId } = parseWorkspaceRequest(data);
     const em = this.runtime.orm.em.fork();
     const workspace = userId === undefined ? await em.findOne(WorkspaceRecord, { workspaceId }) : (await findAccess(em, workspaceId, userId))?.workspace;
     // The same answer for "no such workspace" and "not yours": existence never leaks.
     if (!workspace) throw new MnemoError('NOT_FOUND', 'workspace not found');
     const organization = await em.findOneOrFail(OrganizationRecord, { id: workspace.organizationId });
-    return toWorkspaceResource(workspace, organization);
+    return versioned(toWorkspaceResource(workspace, organization), workspace.version, parseVersioning(data));
   }
 
   /**
@@ -105,16 +108,25 @@ export class WorkspaceHandlers {
 
   /** workspace-api updateDetails: name (2–80) and domain (2–256), owners only. */
   @RpcHandler('workspaces', WORKSPACES_RPC.updateWorkspace)
-  async updateWorkspace(data: unknown, metadata: RpcMetadata): Promise<RpcReply<WorkspaceResource>> {
+  async updateWorkspace(data: unknown, metadata: RpcMetadata): Promise<RpcReply<WorkspaceResource | Versioned<WorkspaceResource>>> {
     const request = parseUpdateWorkspaceRequest(data);
+    const versioning = parseVersioning(data);
     return runCommand(this.runtime, { operation: WORKSPACES_RPC.updateWorkspace, metadata, body: data }, async (em) => {
       await lockWorkspace(em, request.workspaceId);
       const caller = await resolveCaller(em, request.workspaceId, request.caller);
+      const versionBefore = caller.workspace.version;
+      const iconBefore = caller.workspace.iconStorageId;
       const command: WorkspaceCommand = { type: 'UpdateWorkspaceDetails', actorRole: caller.role };
       if (request.name !== undefined) command.name = request.name;
       if (request.domain !== undefined) command.domain = request.domain;
+      if (request.iconStorageId !== undefined) command.iconStorageId = request.iconStorageId;
       await decideOnWorkspace(em, this.runtime.store, request.workspaceId, command, actorOf(metadata, caller.userId));
-      return workspaceResource(em, request.workspaceId);
+      requireCurrentVersion(versionBefore, versioning);
+      // Any refusal below rolls the whole command back.
+      if (request.iconStorageId) await claimIcon(em, request.iconStorageId, { workspaceId: request.workspaceId, userId: caller.userId });
+      if (request.iconStorageId !== undefined && iconBefore !== null && iconBefore !== request.iconStorageId) await releaseIcon(em, iconBefore, request.workspaceId);
+      const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId: request.workspaceId });
+      return versioned(await workspaceResource(em, request.workspaceId), workspace.version, versioning);
     });
   }
 
@@ -123,8 +135,9 @@ export class WorkspaceHandlers {
    * organization's own owner). Keys never act as owners.
    */
   @RpcHandler('workspaces', WORKSPACES_RPC.updateOrganizationName)
-  async updateOrganizationName(data: unknown, metadata: RpcMetadata): Promise<RpcReply<OrganizationResource>> {
+  async updateOrganizationName(data: unknown, metadata: RpcMetadata): Promise<RpcReply<OrganizationResource | Versioned<OrganizationResource>>> {
     const request = parseWorkspaceNameRequest(data);
+    const versioning = parseVersioning(data);
     return runCommand(this.runtime, { operation: WORKSPACES_RPC.updateOrganizationName, metadata, body: data }, async (em) => {
       await lockWorkspace(em, request.workspaceId);
       const caller = await resolveCaller(em, request.workspaceId, request.caller);
@@ -135,6 +148,8 @@ export class WorkspaceHandlers {
       if (caller.role !== 'owner' && organizationRole !== 'owner') {
         throw new MnemoError('FORBIDDEN', 'only owners rename the organization', { required_role: 'owner' });
       }
+      // The ETag of this route is the organization's: it answers the organization.
+      const versionBefore = (await em.findOneOrFail(OrganizationRecord, { id: organizationId })).version;
       await decideOnOrganization(
         em,
         this.runtime.store,
@@ -142,7 +157,9 @@ export class WorkspaceHandlers {
         { type: 'RenameOrganization', name: request.name, actorUserId: caller.userId, actorOwnsAWorkspace: caller.role === 'owner' },
         actorOf(metadata, caller.userId),
       );
-      return toOrganizationResource(await em.findOneOrFail(OrganizationRecord, { id: organizationId }), organizationRole);
+      requireCurrentVersion(versionBefore, versioning);
+      const organization = await em.findOneOrFail(OrganizationRecord, { id: organizationId });
+      return versioned(toOrganizationResource(organization, organizationRole), organization.version, versioning);
     });
   }
 
@@ -159,6 +176,9 @@ export class WorkspaceHandlers {
       slug: workspace.slug,
       status: workspace.status,
       plan_name: workspace.planName,
+      billing_cycle: workspace.billingCycle,
+      period_start: workspace.periodStart.toISOString(),
+      period_end: workspace.periodEnd.toISOString(),
     };
   }
 
@@ -238,11 +258,13 @@ export class WorkspaceHandlers {
 
   /** workspace-api setEnabledProviders: at least one; answers the workspace. */
   @RpcHandler('workspaces', WORKSPACES_RPC.setProviders)
-  async setProviders(data: unknown, metadata: RpcMetadata): Promise<RpcReply<WorkspaceResource>> {
+  async setProviders(data: unknown, metadata: RpcMetadata): Promise<RpcReply<WorkspaceResource | Versioned<WorkspaceResource>>> {
     const request = parseSetProvidersRequest(data);
+    const versioning = parseVersioning(data);
     return runCommand(this.runtime, { operation: WORKSPACES_RPC.setProviders, metadata, body: data }, async (em) => {
       await lockWorkspace(em, request.workspaceId);
       const caller = await resolveCaller(em, request.workspaceId, request.caller);
+      const versionBefore = caller.workspace.version;
       await decideOnWorkspace(
         em,
         this.runtime.store,
@@ -250,7 +272,9 @@ export class WorkspaceHandlers {
         { type: 'SetEnabledProviders', providers: request.providers, actorRole: caller.role },
         actorOf(metadata, caller.userId),
       );
-      return workspaceResource(em, request.workspaceId);
+      requireCurrentVersion(versionBefore, versioning);
+      const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId: request.workspaceId });
+      return versioned(await workspaceResource(em, request.workspaceId), workspace.version, versioning);
     });
   }
 }

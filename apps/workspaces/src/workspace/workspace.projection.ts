@@ -1,5 +1,6 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { iconPath } from '@mnemo/contracts';
 import type {
   BillingCycle,
   EventEnvelope,
@@ -55,6 +56,13 @@ export class WorkspaceRecord {
   @Property({ type: 'datetime', columnType: 'timestamptz' })
   createdAt!: Date;
 
+  /** The current monthly usage period (end exclusive), from `workspace.period_started`. */
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  periodStart!: Date;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz' })
+  periodEnd!: Date;
+
   /** The workspace stream's version: the ETag of later PATCHes. */
   @Property({ type: 'integer' })
   version!: number;
@@ -101,14 +109,51 @@ export async function projectWorkspace(em: EntityManager, envelopes: EventEnvelo
             personal: event.data.personal,
             createdBy: event.data.created_by,
             createdAt: new Date(envelope.occurredAt),
+            // Set by the `workspace.period_started` appended with the creation.
+            periodStart: new Date(envelope.occurredAt),
+            periodEnd: new Date(envelope.occurredAt),
             version: envelope.streamVersion,
           }),
         );
+        break;
+      case 'workspace.status_changed': {
+        const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
+        workspace.status = event.data.status;
+        workspace.version = envelope.streamVersion;
+        break;
+      }
+      case 'workspace.plan_changed': {
+        const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
+        workspace.planName = event.data.plan_name;
+        workspace.billingCycle = event.data.billing_cycle;
+        workspace.version = envelope.streamVersion;
+        break;
+      }
+      case 'workspace.period_started': {
+        const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
+        workspace.periodStart = new Date(event.data.period_start);
+        workspace.periodEnd = new Date(event.data.period_end);
+        workspace.version = envelope.streamVersion;
+        // The rollover's due row: whichever replica polls after `ends_at` starts the next period.
+        await em.execute(
+          `INSERT INTO usage_periods (workspace_id, anchor, period_start, ends_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (workspace_id) DO UPDATE SET period_start = EXCLUDED.period_start, ends_at = EXCLUDED.ends_at`,
+          // The first period's start anchors every later one (monthly from creation).
+          [workspaceId, event.data.period_start, event.data.period_start, event.data.period_end],
+        );
+        break;
+      }
+      case 'workspace.suspended':
+      case 'workspace.reinstated':
+      case 'workspace.payment_awaited':
+      case 'workspace.limit_reached':
+        (await em.findOneOrFail(WorkspaceRecord, { workspaceId })).version = envelope.streamVersion;
         break;
       case 'workspace.details_updated': {
         const workspace = await em.findOneOrFail(WorkspaceRecord, { workspaceId });
         workspace.name = event.data.name;
         workspace.domain = event.data.domain;
+        workspace.iconStorageId = event.data.icon_storage_id ?? null;
         workspace.version = envelope.streamVersion;
         break;
       }
@@ -129,6 +174,9 @@ export async function projectWorkspace(em: EntityManager, envelopes: EventEnvelo
         await em.execute('DELETE FROM invitations WHERE workspace_id = ?', [workspaceId]);
         await em.execute('DELETE FROM workspace_members WHERE workspace_id = ?', [workspaceId]);
         await em.execute('DELETE FROM personal_workspaces WHERE workspace_id = ?', [workspaceId]);
+        await em.execute('DELETE FROM icon_uploads WHERE claimed_by_workspace = ? OR workspace_id = ?', [workspaceId, workspaceId]);
+        await em.execute('DELETE FROM usage_periods WHERE workspace_id = ?', [workspaceId]);
+        await em.execute('DELETE FROM usage_ledger WHERE workspace_id = ?', [workspaceId]);
         await em.execute(`DELETE FROM slug_reservations WHERE kind = 'workspace' AND slug = ?`, [workspace.slug]);
         em.remove(workspace);
         break;
@@ -147,8 +195,8 @@ export function toWorkspaceResource(workspace: WorkspaceRecord, organization: Or
     name: workspace.name,
     slug: workspace.slug,
     domain: workspace.domain,
-    // Icons arrive with the icon-upload slice; until then no workspace has one.
-    icon_url: null,
+    // A path on the API's own origin (served publicly by GET /v1/icons/:storageId), valid whichever host answered.
+    icon_url: workspace.iconStorageId === null ? null : iconPath(workspace.iconStorageId),
     status: workspace.status,
     plan_name: workspace.planName,
     billing_cycle: workspace.billingCycle,

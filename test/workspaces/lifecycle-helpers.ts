@@ -1,0 +1,57 @@
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
+import { NatsNames, type EventEnvelope } from '@mnemo/contracts';
+import { testStack, TEST_DATABASE_URL } from '@mnemo/testing';
+
+/** A call to the gateway's admin port, with the operator credential unless `token` says otherwise. */
+export async function admin(method: string, path: string, options: { body?: unknown; token?: string | null } = {}) {
+  const stack = testStack();
+  const headers: Record<string, string> = {};
+  const token = options.token === undefined ? stack.operatorToken : options.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${stack.adminUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Every event of one type the workspaces service published for a workspace, read from its JetStream stream. */
+export async function publishedWorkspaceEvents(type: string, workspaceId: number): Promise<EventEnvelope[]> {
+  const stack = testStack();
+  const names = new NatsNames(stack.natsPrefix);
+  const [aggregate, event] = type.split('.');
+  const nc = await connect({ servers: stack.config.natsUrl });
+  try {
+    const consumer = await jetstream(nc).consumers.get(names.eventStream('workspaces').name, {
+      deliver_policy: DeliverPolicy.All,
+      // One subject as a string: NATS 2.9 has no multi-filter consumers.
+      filter_subjects: names.event('workspaces', aggregate, event),
+    });
+    const found: EventEnvelope[] = [];
+    for (;;) {
+      const message = await consumer.next({ expires: 1000 });
+      if (!message) break;
+      const envelope = message.json<EventEnvelope>();
+      if ((envelope.data as { workspace_id?: number }).workspace_id === workspaceId) found.push(envelope);
+      if (message.info.pending === 0) break;
+    }
+    await consumer.delete().catch(() => undefined);
+    return found;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** A query on the stack's database (arranging time: making a period due; reading the event log). */
+export async function stackQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${testStack().databaseName}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
