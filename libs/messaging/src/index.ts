@@ -5,3 +5,4 @@ export * from './relay';
 export * from './rpc';
 export * from './streams';
 export * from './service-runtime';
+export * from './due-work-poller';

@@ -1,29 +1,12 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { AuditAction, AuditCheckpoint, AuditOutcome, AuditResourceType } from '@mnemo/contracts';
+import type { AuditCheckpoint, AuditEventResource } from '@mnemo/contracts';
 
 /** The `prev_hash` of the first record of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The hashed fields of a record: everything but `hash` itself (`prev_hash` enters the hash as its prefix). */
-export interface AuditRecord {
-  id: string;
-  seq: number;
-  /** Millisecond ISO 8601 UTC, set by the app (the database's clock never enters a hash). */
-  occurred_at: string;
-  owner_workspace_id: number;
-  actor_workspace_id: number | null;
-  actor_key_id: string | null;
-  actor_user_id: string | null;
-  agent_ref: string | null;
-  action: AuditAction;
-  resource_type: AuditResourceType;
-  resource_id: string;
-  outcome: AuditOutcome;
-  cross_tenant: boolean;
-  count: number;
-  request_id: string | null;
-}
+export type AuditRecord = Omit<AuditEventResource, 'hash' | 'prev_hash'>;
 
 export interface ChainedRecord extends AuditRecord {
   prev_hash: string;

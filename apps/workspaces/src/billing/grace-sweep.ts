@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
+import { DueWorkPoller, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
 import { BILLING, type Billing } from './billing.settings';
 import { decideOnSubscription } from './subscription.commands';
 
@@ -14,38 +14,27 @@ const BATCH = 50;
  */
 @Injectable()
 export class GraceSweep implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly poller: DueWorkPoller;
 
   constructor(
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
-    @Inject(BILLING) private readonly billing: Billing,
-  ) {}
+    @Inject(BILLING) billing: Billing,
+  ) {
+    this.poller = new DueWorkPoller({
+      what: 'grace period sweep',
+      intervalMs: billing.config.graceSweepIntervalMs,
+      batch: BATCH,
+      handleOne: () => this.expireOne(),
+      logger: runtime.logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.poll(), this.billing.config.graceSweepIntervalMs);
-    this.timer.unref();
+    this.poller.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
-  }
-
-  async poll(): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
-    let suspended = 0;
-    try {
-      for (let i = 0; i < BATCH; i++) {
-        if (!(await this.expireOne())) break;
-        suspended++;
-      }
-    } catch (error) {
-      this.runtime.logger.warn({ err: error }, 'grace period sweep failed; the next poll retries');
-    } finally {
-      this.running = false;
-    }
-    return suspended;
+    this.poller.stop();
   }
 
   private async expireOne(): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { MnemoError } from '@mnemo/contracts';
-import { SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
+import { DueWorkPoller, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
 import { decideOnWorkspace } from '../workspace/workspace.commands';
 import { periodContaining } from './usage-period';
 
@@ -14,35 +14,24 @@ const BATCH = 50;
  */
 @Injectable()
 export class PeriodRollover implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly poller: DueWorkPoller;
 
-  constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime) {}
+  constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime) {
+    this.poller = new DueWorkPoller({
+      what: 'usage period rollover',
+      intervalMs: runtime.config.usageRolloverPollMs,
+      batch: BATCH,
+      handleOne: () => this.rollOne(),
+      logger: runtime.logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.poll(), this.runtime.config.usageRolloverPollMs);
-    this.timer.unref();
+    this.poller.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
-  }
-
-  async poll(): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
-    let rolled = 0;
-    try {
-      for (let i = 0; i < BATCH; i++) {
-        if (!(await this.rollOne())) break;
-        rolled++;
-      }
-    } catch (error) {
-      this.runtime.logger.warn({ err: error }, 'usage period rollover failed; the next poll retries');
-    } finally {
-      this.running = false;
-    }
-    return rolled;
+    this.poller.stop();
   }
 
   /** Claims one due row and starts the workspace's next period; false when nothing is due. */
