@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { ERROR_CODES, HTTP_STATUS_BY_CODE, MnemoError } from './errors';
 import { NatsNames, rpcPattern } from './subjects';
+import { overageCents, periodUnitCap, planLimits } from './plans';
 
 describe('configuration', () => {
   it('has documented defaults', () => {
@@ -78,5 +79,29 @@ describe('NATS names', () => {
   it('refuses a prefix that would break subjects', () => {
     expect(() => new NatsNames('a.b')).toThrow('NATS_PREFIX');
     expect(() => new NatsNames('')).toThrow('NATS_PREFIX');
+  });
+});
+
+describe('plan unit caps', () => {
+  it('free admits exactly its included units; pro adds what each unit kind’s share of the $100 cap pays for', () => {
+    expect(periodUnitCap(planLimits('free', {}), 'writes')).toBe(10_000);
+    expect(periodUnitCap(planLimits('free', {}), 'retrieves')).toBe(50_000);
+    // pro: 250,000 included writes + $50 (half of the cap) at 40 cents per 1,000 = 125,000 more.
+    expect(periodUnitCap(planLimits('pro', {}), 'writes')).toBe(375_000);
+    // pro: 1,000,000 included retrieves + $30 at 10 cents per 1,000 = 300,000 more.
+    expect(periodUnitCap(planLimits('pro', {}), 'retrieves')).toBe(1_300_000);
+    // pro: 10,000 included runs + $20 at $2 per 1,000 = 10,000 more.
+    expect(periodUnitCap(planLimits('pro', {}), 'runs')).toBe(20_000);
+  });
+
+  it('all kinds at their caps cost at most the cost cap, never more', () => {
+    for (const plan of ['pro', 'team'] as const) {
+      const limits = planLimits(plan, {});
+      const atCaps = { writes: periodUnitCap(limits, 'writes'), retrieves: periodUnitCap(limits, 'retrieves'), runs: periodUnitCap(limits, 'runs') };
+      expect(overageCents(limits, atCaps)).toBeLessThanOrEqual(limits.pricing!.costCapCents);
+      expect(overageCents(limits, atCaps)).toBeGreaterThan(limits.pricing!.costCapCents * 0.99);
+    }
+    expect(overageCents(planLimits('pro', {}), { writes: 251_000, retrieves: 0, runs: 0 })).toBe(40);
+    expect(overageCents(planLimits('free', {}), { writes: 20_000, retrieves: 0, runs: 0 })).toBe(0);
   });
 });

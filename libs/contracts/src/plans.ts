@@ -32,15 +32,34 @@ export interface PlanPricing {
 }
 
 /**
+ * How a paid plan's cost cap is shared between the unit kinds. Each kind is gated where it is counted (writes
+ * and retrieves in the memory service's write transaction, runs in the scheduler), so each gets a fixed share of
+ * the cap: together they can never cost more than the cap, and a flood of one kind cannot starve the others.
+ */
+export const COST_CAP_SHARE: Readonly<UnitCounts> = { writes: 0.5, retrieves: 0.3, runs: 0.2 };
+
+/**
  * The most units of one kind a period admits: the included units, plus on a paid plan as many overage units
- * as the cost cap pays for (each unit kind is capped on its own, so one kind cannot starve the others).
+ * as that kind's share of the cost cap pays for.
  */
 export function periodUnitCap(limits: Pick<PlanLimits, 'includedUnits' | 'pricing'>, unit: UsageUnit): number {
   const included = limits.includedUnits[unit];
   if (!limits.pricing) return included;
   const perThousand = limits.pricing.overageCentsPerThousand[unit];
   if (perThousand <= 0) return included;
-  return included + Math.floor((limits.pricing.costCapCents * 1000) / perThousand);
+  const budgetCents = Math.floor(limits.pricing.costCapCents * COST_CAP_SHARE[unit]);
+  return included + Math.floor((budgetCents * 1000) / perThousand);
+}
+
+/** What a period's usage past the included units costs, in cents (at most the cost cap, by periodUnitCap). */
+export function overageCents(limits: Pick<PlanLimits, 'includedUnits' | 'pricing'>, usage: UnitCounts): number {
+  if (!limits.pricing) return 0;
+  let cents = 0;
+  for (const unit of USAGE_UNITS) {
+    const over = Math.max(0, usage[unit] - limits.includedUnits[unit]);
+    cents += Math.ceil((over * limits.pricing.overageCentsPerThousand[unit]) / 1000);
+  }
+  return Math.min(cents, limits.pricing.costCapCents);
 }
 
 export const DEFAULT_PLAN_LIMITS: Readonly<Record<PlanName, PlanLimits>> = {
