@@ -101,7 +101,7 @@ describe('memory in an account erasure', () => {
 
 describe('erasure of memory content', () => {
   it('deleting a memory removes its content from every table and the index at once, and redacts only its own events', async () => {
-    const { key } = await memoryWorkspace();
+    const { key, workspaceId } = await memoryWorkspace();
     const marker = newMarker();
     const kept = newMarker();
     const { observation, document } = await fillWithMarker(key, marker);
@@ -115,11 +115,11 @@ describe('erasure of memory content', () => {
     expect((await search(key, { q: marker })).body).toEqual({ results: [], next_cursor: null });
     expect((await api('GET', `/v1/memories/${bare(document.uuid)}`, { token: key })).status).toBe(404);
     // The history stays (ids, kinds, versions), announced as purged; the sibling's content is untouched.
-    expect(await eventTypes(`memory-${bare(document.uuid)}`)).toEqual(['memory.created', 'memory.updated', 'memory.deleted', 'memory.purged']);
+    expect(await eventTypes(`memory-${workspaceId}-${bare(document.uuid)}`)).toEqual(['memory.created', 'memory.updated', 'memory.deleted', 'memory.purged']);
     // Redaction nulls the content fields and keeps what is not content: ids, kind, numbers, the changed-field set.
     const [created, updated] = await memoryTable<{ data: Record<string, unknown> }>(
       'SELECT data FROM memory.events WHERE stream_id = $1 ORDER BY stream_version LIMIT 2',
-      [`memory-${bare(document.uuid)}`],
+      [`memory-${workspaceId}-${bare(document.uuid)}`],
     );
     expect(created.data).toMatchObject({ uuid: bare(document.uuid), observation: null, title: null, body_md: null, path: null, tags: [], importance: 5, confidence: 1 });
     expect(updated.data).toMatchObject({ uuid: bare(document.uuid), via: 'patch', changes: { title: null, body_md: null } });

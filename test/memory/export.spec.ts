@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { ExportLine } from '@mnemo/contracts';
-import { api, mintKey, randomClientIp, signUp, testStack } from '@mnemo/testing';
+import type { ContextSpaceResource, ExportLine, MemoryResource } from '@mnemo/contracts';
+import { api, eventually, mintKey, randomClientIp, testStack } from '@mnemo/testing';
+import { as, createSpace, tenant, untilReadable, type Tenant } from './cross-tenant-fixtures';
 import { memoryTable, memoryWorkspace } from './helpers';
 
 const MIB = 1024 * 1024;
@@ -26,6 +27,7 @@ async function importPage(token: string, body: string, options: { query?: string
 
 const ndjson = (lines: unknown[]) => lines.map((line) => `${JSON.stringify(line)}\n`).join('');
 const urn = (id: string) => `urn:uuid:${id}`;
+const lineId = (line: ExportLine) => (line.type === 'space' ? line.space.space_id : line.memory.uuid);
 
 async function writesCounted(workspaceId: number): Promise<number> {
   const [row] = await memoryTable<{ writes: string | null }>('SELECT sum(writes)::text AS writes FROM memory.usage WHERE workspace_id = $1', [workspaceId]);
@@ -89,41 +91,131 @@ function asImportedInto(lines: ExportLine[], workspaceId: number, grantee: numbe
   );
 }
 
+/**
+ * Workspace A with what an export holds, written through the API: a space shared with workspace G (and one of
+ * G's agents), an observation with tags, agent id, importance and confidence, a document at a path, a memory in
+ * the space with an expiry; one recall counted.
+ */
+async function populatedWorkspace(): Promise<{ A: Tenant; G: Tenant; scout: string; admin: string; space: ContextSpaceResource; lines: ExportLine[] }> {
+  const [A, G] = await Promise.all([tenant('pro'), tenant()]);
+  const admin = (await mintKey(A.session, A.id, ['memory:read', 'memory:write', 'spaces:admin'])).key;
+  // G's agent the space lets in (a grantee's unbound keys and sessions never pass a closed gate).
+  const scout = (await mintKey(G.session, G.id, ['memory:read'], { agent_id: 'scout' })).key;
+  const space = await createSpace(A, {
+    name: 'research notes',
+    description: 'what the agents found',
+    allowed_tenant_ids: [String(G.id)],
+    allowed_agent_ids: ['agent-1', `${G.id}:scout`],
+    tags: ['research'],
+  });
+  const write = async (body: Record<string, unknown>) => {
+    const response = await api<MemoryResource>('POST', '/v1/memories', { token: admin, body });
+    expect(response.status).toBe(201);
+    return response.body;
+  };
+  const recalled = await write({ observation: 'the deploy key rotates on mondays', tags: ['ops', 'keys'], importance: 8, confidence: 0.75, agent_id: 'agent-1' });
+  await write({ title: 'Runbook', body_md: '# Runbook\nrestart the relay', path: '/workspace/teams/ops/runbook', tags: ['ops'] });
+  await write({ observation: 'found in the archive', space_id: space.space_id, agent_id: 'agent-1', expires_at: '2099-01-01T00:00:00.000Z' });
+  expect((await api('POST', '/v1/memories/search', { token: admin, body: { q: 'deploy key' } })).status).toBe(200);
+  // The recall counter is written in batches: the export is taken once it shows the recall.
+  const lines = await eventually(async () => {
+    const { lines: exported } = await exportOf(admin);
+    return exported.some((line) => line.type === 'memory' && line.memory.uuid === recalled.uuid && line.memory.recall_count === 1) ? exported : undefined;
+  }, 15_000, 'the counted recall');
+  expect(lines.map((line) => line.type)).toEqual(['space', 'memory', 'memory', 'memory']);
+  return { A, G, scout, admin, space, lines };
+}
+
+/** Waits until the memory service knows a workspace's plan (its standings projection follows the workspaces stream). */
+async function untilPlanKnown(workspaceId: number, plan: string): Promise<void> {
+  await eventually(async () => {
+    const [row] = await memoryTable<{ plan_name: string }>('SELECT plan_name FROM memory.workspace_standings WHERE workspace_id = $1', [workspaceId]);
+    return row?.plan_name === plan ? true : undefined;
+  }, 15_000, `the ${plan} plan in the standings`);
+}
+
 describe('export and import', () => {
-  it('imports a page with its ids and times, exports it back equal but for the owner and the dropped grants, and re-imports nothing', async () => {
-    const grantee = (await signUp()).workspace.workspace_id;
-    const { owner, workspaceId } = await memoryWorkspace();
-    const key = (await mintKey(owner.token, workspaceId, ['memory:read', 'memory:write', 'spaces:admin'])).key;
-    const page = samplePage(grantee);
+  it('round-trips a workspace into a fresh one: the same export but for the owner and the grants, and a re-import writes nothing', async () => {
+    const { A, G, scout, admin, space, lines: exportedA } = await populatedWorkspace();
+    const B = await tenant();
+    const bAdmin = (await mintKey(B.session, B.id, ['memory:read', 'memory:write', 'spaces:admin'])).key;
+    const body = ndjson(exportedA);
 
-    const idempotent = { query: '?keep_grants=true', headers: { 'idempotency-key': `import-${workspaceId}` } };
-    const imported = await importPage(key, ndjson(page), idempotent);
+    // B holds none of these ids, although A (same installation) holds all of them: ids are unique per workspace.
+    const idempotent = { query: '?keep_grants=true', headers: { 'idempotency-key': `round-trip-${B.id}` } };
+    const imported = await importPage(bAdmin, body, idempotent);
+    // B's free plan does not share: the grants go.
     expect(imported).toEqual({ status: 201, body: { imported: { spaces: 1, memories: 3 }, skipped: { spaces: 0, memories: 0 }, grants_dropped: true } });
-    expect(await writesCounted(workspaceId)).toBe(3);
+    expect(await writesCounted(B.id)).toBe(3);
     // The same Idempotency-Key and page replays the first answer; another page under it is refused.
-    expect(await importPage(key, ndjson(page), idempotent)).toEqual(imported);
-    expect((await importPage(key, ndjson(page.slice(1)), idempotent)).body.error.code).toBe('IDEMPOTENCY_MISMATCH');
+    expect(await importPage(bAdmin, body, idempotent)).toEqual(imported);
+    expect((await importPage(bAdmin, ndjson(exportedA.slice(1)), idempotent)).body.error.code).toBe('IDEMPOTENCY_MISMATCH');
 
-    const exported = await exportOf(key);
-    expect(exported.contentType).toMatch(/^application\/x-ndjson/);
-    expect(exported.lines).toEqual(asImportedInto(page, workspaceId, grantee));
+    const exportedB = await exportOf(bAdmin);
+    expect(exportedB.contentType).toMatch(/^application\/x-ndjson/);
+    expect(exportedB.lines).toEqual(asImportedInto(exportedA, B.id, G.id));
 
-    // The same page again: nothing new, nothing counted; the export is unchanged.
-    const again = await importPage(key, ndjson(page));
-    expect(again).toEqual({ status: 200, body: { imported: { spaces: 0, memories: 0 }, skipped: { spaces: 1, memories: 3 }, grants_dropped: false } });
-    expect(await writesCounted(workspaceId)).toBe(3);
-    expect((await exportOf(key)).lines).toEqual(exported.lines);
-    // Importing its own export is the same no-op.
-    expect((await importPage(key, ndjson(exported.lines))).body.imported).toEqual({ spaces: 0, memories: 0 });
+    // Again: nothing new, nothing counted, the export unchanged; B's own export is the same no-op.
+    expect(await importPage(bAdmin, body)).toEqual({ status: 200, body: { imported: { spaces: 0, memories: 0 }, skipped: { spaces: 1, memories: 3 }, grants_dropped: false } });
+    expect((await importPage(bAdmin, ndjson(exportedB.lines))).body).toEqual({ imported: { spaces: 0, memories: 0 }, skipped: { spaces: 1, memories: 3 }, grants_dropped: false });
+    expect(await writesCounted(B.id)).toBe(3);
+    expect((await exportOf(bAdmin)).lines).toEqual(exportedB.lines);
+    // A is untouched, and its grantee still reads A's space.
+    expect((await exportOf(admin)).lines).toEqual(exportedA);
+    const granted = await untilReadable(() => api('GET', `/v1/context-spaces/${space.space_id}`, { token: scout }));
+    expect(granted.body).toMatchObject({ space_id: space.space_id, owner_tenant_id: String(A.id) });
+
+    // Imported memories behave like any other: found by search, readable by id with the original times.
+    const found = await api('POST', '/v1/memories/search', { token: bAdmin, body: { q: 'deploy key' } });
+    const recalled = (exportedA[1] as Extract<ExportLine, { type: 'memory' }>).memory;
+    expect(found.body.results.map((r: { memory: { uuid: string } }) => r.memory.uuid)).toEqual([recalled.uuid]);
+    // That recall counts for B's memory, not for A's of the same uuid.
+    const recallsOf = async (token: string) => (await api<MemoryResource>('GET', `/v1/memories/${encodeURIComponent(recalled.uuid)}`, { token })).body.recall_count;
+    await eventually(async () => ((await recallsOf(bAdmin)) === 2 ? true : undefined), 15_000, "B's recall counted");
+    expect(await recallsOf(admin)).toBe(1);
+
+    // One uuid, two memories: deleting B's leaves A's, and the deleted id stays B's (a re-import skips it).
+    expect((await api('DELETE', `/v1/memories/${encodeURIComponent(recalled.uuid)}`, { token: bAdmin })).status).toBe(204);
+    expect((await api('GET', `/v1/memories/${encodeURIComponent(recalled.uuid)}`, { token: bAdmin })).status).toBe(404);
+    expect((await api<MemoryResource>('GET', `/v1/memories/${encodeURIComponent(recalled.uuid)}`, { token: admin })).body).toMatchObject({ uuid: recalled.uuid, observation: recalled.observation });
+    expect((await importPage(bAdmin, body)).body.imported).toEqual({ spaces: 0, memories: 0 });
+    expect((await exportOf(admin)).lines.slice(0, 2)).toEqual(exportedA.slice(0, 2));
 
     // An export holds what its caller may see: a key bound to an agent outside the space's gate gets neither
     // the space nor the memory in it.
-    const outsider = (await mintKey(owner.token, workspaceId, ['memory:read'], { agent_id: 'agent-2' })).key;
-    expect((await exportOf(outsider)).lines).toEqual(exported.lines.filter((line) => line.type === 'memory' && line.memory.space_id === null));
+    const outsider = (await mintKey(B.session, B.id, ['memory:read'], { agent_id: 'agent-2' })).key;
+    expect((await exportOf(outsider)).lines).toEqual(exportedB.lines.filter((line) => line.type === 'memory' && line.memory.space_id === null && line.memory.uuid !== recalled.uuid));
+  });
 
-    // Imported memories behave like any other: found by search, readable by id with the original times.
-    const found = await api('POST', '/v1/memories/search', { token: key, body: { q: 'deploy key' } });
-    expect(found.body.results.map((r: { memory: { uuid: string } }) => r.memory.uuid)).toEqual([(page[1] as { memory: { uuid: string } }).memory.uuid]);
+  it('keeps the grants on a plan that shares; a grantee of two owners of one space id reads the lower owner id', async () => {
+    const { A, scout, space, lines: exportedA } = await populatedWorkspace();
+    const C = await tenant('pro');
+    await untilPlanKnown(C.id, 'pro');
+    const cAdmin = (await mintKey(C.session, C.id, ['memory:read', 'memory:write', 'spaces:admin'])).key;
+    const imported = await importPage(cAdmin, ndjson(exportedA), { query: '?keep_grants=true' });
+    expect(imported).toEqual({ status: 201, body: { imported: { spaces: 1, memories: 3 }, skipped: { spaces: 0, memories: 0 }, grants_dropped: false } });
+    // Equal but for the owner.
+    expect((await exportOf(cAdmin)).lines).toEqual(exportedA.map((line) => (line.type === 'space' ? { ...line, space: { ...line.space, owner_tenant_id: String(C.id) } } : line)));
+
+    // G is granted the same space id by A and by C: both are listed, and the id answers the lower owner's.
+    const read = () => api('GET', '/v1/context-spaces', { token: scout });
+    const listed = await eventually(async () => {
+      const response = await read();
+      return response.body.total_count === 2 ? response : undefined;
+    }, 15_000, 'both grants listed');
+    expect(listed.body.spaces.map((s: ContextSpaceResource) => [s.space_id, s.owner_tenant_id]).sort()).toEqual([
+      [space.space_id, String(A.id)],
+      [space.space_id, String(C.id)],
+    ].sort());
+    const one = await untilReadable(() => api('GET', `/v1/context-spaces/${space.space_id}`, { token: scout }));
+    expect(one.body.owner_tenant_id).toBe(String(Math.min(A.id, C.id)));
+    // The owner's own space always wins: C reads its copy, A its own.
+    expect((await as(C, 'session')('GET', `/v1/context-spaces/${space.space_id}`)).body.owner_tenant_id).toBe(String(C.id));
+    expect((await as(A, 'session')('GET', `/v1/context-spaces/${space.space_id}`)).body.owner_tenant_id).toBe(String(A.id));
+    // A change by C's owner changes C's copy only.
+    expect((await as(C, 'session')('PUT', `/v1/context-spaces/${space.space_id}`, { name: 'C renamed it' })).status).toBe(200);
+    expect((await as(A, 'session')('GET', `/v1/context-spaces/${space.space_id}`)).body.name).toBe('research notes');
+    expect((await as(C, 'session')('GET', `/v1/context-spaces/${space.space_id}`)).body.name).toBe('C renamed it');
   });
 
   it('refuses a page with one bad line whole, naming the line; nothing of it is stored', async () => {
@@ -147,22 +239,25 @@ describe('export and import', () => {
     expect(await writesCounted(workspaceId)).toBe(0);
   });
 
-  it('refuses ids another workspace holds (ids are global here) and spaces without spaces:admin, naming the line', async () => {
+  it('takes ids another workspace holds, and refuses a page whose document path is taken here or spaces without spaces:admin, naming the line', async () => {
+    const page = samplePage(1);
     const source = await memoryWorkspace();
     const sourceAdmin = (await mintKey(source.owner.token, source.workspaceId, ['memory:read', 'memory:write', 'spaces:admin'])).key;
-    expect((await importPage(sourceAdmin, ndjson(samplePage(1)))).status).toBe(201);
-    const exported = (await exportOf(sourceAdmin)).lines;
+    expect((await importPage(sourceAdmin, ndjson(page))).status).toBe(201);
 
     const other = await memoryWorkspace();
-    const otherAdmin = (await mintKey(other.owner.token, other.workspaceId, ['memory:read', 'memory:write', 'spaces:admin'])).key;
-    const fresh = samplePage(1).slice(1, 2);
-    const taken = await importPage(otherAdmin, ndjson([...fresh, exported[2]]));
+    const mine = await api<MemoryResource>('POST', '/v1/memories', { token: other.key, body: { title: 'Mine', body_md: 'my runbook', path: '/workspace/teams/ops/runbook' } });
+    expect(mine.status).toBe(201);
+    const taken = await importPage(other.key, ndjson(page.slice(1, 3)));
     expect(taken.status).toBe(409);
-    expect(taken.body.error).toMatchObject({ code: 'CONFLICT', details: { line: 2, reason: 'id_taken' } });
-    expect((await exportOf(otherAdmin)).lines).toEqual([]);
+    expect(taken.body.error).toMatchObject({ code: 'CONFLICT', details: { line: 2, reason: 'path_taken' } });
+    expect((await exportOf(other.key)).lines).toEqual([{ type: 'memory', memory: mine.body }]);
 
-    const spaceOnly = samplePage(1).slice(0, 1);
-    const forbidden = await importPage(other.key, ndjson(spaceOnly));
+    // The uuid the source workspace holds is imported here all the same.
+    expect(await importPage(other.key, ndjson(page.slice(1, 2)))).toMatchObject({ status: 201, body: { imported: { spaces: 0, memories: 1 } } });
+    expect((await exportOf(other.key)).lines).toEqual([page[1], { type: 'memory' as const, memory: mine.body }].sort((a, b) => (lineId(a) < lineId(b) ? -1 : 1)));
+
+    const forbidden = await importPage(other.key, ndjson(page.slice(0, 1)));
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error).toMatchObject({ code: 'FORBIDDEN', details: { line: 1 } });
   });

@@ -258,8 +258,8 @@ describe('memories', () => {
     expect(successor.status).toBe(201);
     expect(successor.body.uuid).not.toBe(memory.uuid);
     const gone = await remember(own.key, { observation: 'swept quokka', expires_at: new Date(Date.now() + 300).toISOString() });
-    await eventually(async () => ((await memoryTable('SELECT 1 FROM memory.memories WHERE id = $1', [bare(gone.uuid)])).length === 0 ? true : undefined), 10_000, 'the sweeper');
-    const events = await memoryTable<{ type: string }>('SELECT type FROM memory.events WHERE stream_id = $1 ORDER BY stream_version', [`memory-${bare(gone.uuid)}`]);
+    await eventually(async () => ((await memoryTable('SELECT 1 FROM memory.memories WHERE workspace_id = $1 AND id = $2', [own.workspaceId, bare(gone.uuid)])).length === 0 ? true : undefined), 10_000, 'the sweeper');
+    const events = await memoryTable<{ type: string }>('SELECT type FROM memory.events WHERE stream_id = $1 ORDER BY stream_version', [`memory-${own.workspaceId}-${bare(gone.uuid)}`]);
     expect(events.map((e) => e.type)).toEqual(['memory.created', 'memory.expired']);
   });
 

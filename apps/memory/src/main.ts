@@ -7,6 +7,7 @@ import { AuditLogTables } from './migrations/0005-audit-log';
 import { auditEventConsumers, auditProviders } from './audit/audit.wiring';
 import { SearchTrigram } from './migrations/0006-search-trigram';
 import { ErasureAndExport } from './migrations/0007-erasure-and-export';
+import { IdsPerWorkspace } from './migrations/0008-ids-per-workspace';
 import { workspaceErasureConsumer } from './erasure/workspace-erasure.consumer';
 import { MemoryModule } from './memory.module';
 import { WorkspaceStandings } from './standing/workspace-standings';
@@ -21,6 +22,7 @@ runServiceMain({
     { name: '0005_audit_log', class: AuditLogTables },
     { name: '0006_search_trigram', class: SearchTrigram },
     { name: '0007_erasure_and_export', class: ErasureAndExport },
+    { name: '0008_ids_per_workspace', class: IdsPerWorkspace },
   ],
   // The audit log and its checkpoint loop (global providers: space and audit handlers inject them).
   providers: (runtime) => auditProviders(runtime, process.env),

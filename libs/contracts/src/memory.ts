@@ -343,8 +343,8 @@ export const MEMORY_RPC = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
-// Domain events, published on `<prefix>.memory.memory.<event>`; stream id `memory-<uuid>`, owner id
-// `workspaceId` (the decimal string of workspace_id).
+// Domain events, published on `<prefix>.memory.memory.<event>`; stream id `memory-<workspace_id>-<uuid>` (a uuid
+// is unique per workspace), owner id `workspaceId` (the decimal string of workspace_id).
 //
 // Memory events carry content (observation, title, body_md, path, tags). JetStream consumers see it for the
 // streams' 7-day max_age. Erasure redacts content in the stored events in place and announces it with
@@ -405,9 +405,9 @@ export interface MemoryExpired {
 /**
  * Erasure (DESIGN.md): the content is gone from the read models and the search index, and the content fields of
  * the stored events (`memory.created`, `memory.updated`, and `space.created` / `space.updated` for a workspace)
- * were redacted in place. Consumers holding content for the memory (`scope: 'memory'`, stream `memory-<uuid>`,
- * after its `memory.deleted`) or for the whole workspace (`scope: 'workspace'`, stream `workspace-<id>`, `uuid`
- * null) must drop it. `erasure_id`: the erasure of a workspace or account this purge belongs to, if any.
+ * were redacted in place. Consumers holding content for the memory (`scope: 'memory'`, stream
+ * `memory-<workspace_id>-<uuid>`, after its `memory.deleted`) or for the whole workspace (`scope: 'workspace'`,
+ * stream `workspace-<id>`, `uuid` null) must drop it. `erasure_id`: the erasure of a workspace or account this purge belongs to, if any.
  */
 export interface MemoryPurged {
   workspace_id: number;
@@ -423,7 +423,8 @@ export type MemoryEvent =
   | { type: 'memory.expired'; data: MemoryExpired }
   | { type: 'memory.purged'; data: MemoryPurged };
 
-// Context spaces: `<prefix>.memory.space.<event>`, stream id `space-<uuid>`, owner id `workspaceId` (the owner).
+// Context spaces: `<prefix>.memory.space.<event>`, stream id `space-<owner_workspace_id>-<uuid>` (an id is unique per
+// owner), owner id `workspaceId` (the owner).
 
 export const SPACE_EVENT_TYPES = {
   spaceCreated: 'space.created',

@@ -218,7 +218,7 @@ export class AuditLog {
         const [window] = await em.execute<{ first: boolean }[]>(
           `INSERT INTO audit_refusal_windows (owner_workspace_id, actor, resource_id, window_start, window_end, summary)
            VALUES (?, ?, ?, ?::timestamptz, ?::timestamptz, ?::jsonb)
-           ON CONFLICT (actor, resource_id, window_start) DO UPDATE SET further_attempts = audit_refusal_windows.further_attempts + 1
+           ON CONFLICT (owner_workspace_id, actor, resource_id, window_start) DO UPDATE SET further_attempts = audit_refusal_windows.further_attempts + 1
            RETURNING (xmax = 0) AS first`,
           [entry.ownerWorkspaceId, actor, entry.resourceId, new Date(start).toISOString(), new Date(start + this.refusalWindowMs).toISOString(), JSON.stringify({ ...summary, requestId: null })],
         );
@@ -238,7 +238,12 @@ export class AuditLog {
       );
       if (due.length === 0) return 0;
       for (const window of due) {
-        await em.execute('DELETE FROM audit_refusal_windows WHERE actor = ? AND resource_id = ? AND window_start = ?', [window.actor, window.resource_id, window.window_start]);
+        await em.execute('DELETE FROM audit_refusal_windows WHERE owner_workspace_id = ? AND actor = ? AND resource_id = ? AND window_start = ?', [
+          window.owner_workspace_id,
+          window.actor,
+          window.resource_id,
+          window.window_start,
+        ]);
       }
       const summaries = due.filter((window) => window.further_attempts > 0).map((window) => ({ ...window.summary, count: window.further_attempts }));
       if (summaries.length > 0) await this.append(em, summaries);

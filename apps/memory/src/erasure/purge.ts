@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventStore } from '@mnemo/event-store';
 import type { MemoryPurged, NewEvent } from '@mnemo/contracts';
-import { memoryStreamId } from '../memory/memory.state';
+import { memoryStreamId } from '../memory/memory.decide';
 
 /** The memory service's record of one workspace: where the `memory.purged` of a workspace erasure is kept. */
 export function workspaceStreamId(workspaceId: number): string {
@@ -18,7 +18,7 @@ const STREAM_IDS = 'ARRAY(SELECT jsonb_array_elements_text(?::jsonb))';
  * of its writes, which hold the response) are dropped.
  */
 export async function purgeMemoryContent(em: EntityManager, workspaceId: number, uuid: string): Promise<void> {
-  await em.execute(`SELECT redact_stored_content(?, ${STREAM_IDS}) AS redacted`, [workspaceId, JSON.stringify([memoryStreamId(uuid)])]);
+  await em.execute(`SELECT redact_stored_content(?, ${STREAM_IDS}) AS redacted`, [workspaceId, JSON.stringify([memoryStreamId(workspaceId, uuid)])]);
   // Answers that can hold a memory's content: a single write's (the memory itself) and a PATCH of it. A batch's
   // answer holds uuids only.
   await em.execute(`DELETE FROM idempotency_records WHERE workspace_id = ? AND ((route = '/v1/memories' AND response::text LIKE ?) OR route = ?)`, [
@@ -59,14 +59,4 @@ export async function purgeWorkspaceContent(em: EntityManager, store: EventStore
     actor: 'system:erasure',
   });
   return { purged: true, memories: memories.length, spaces: spaces.length };
-}
-
-/** Whether a workspace's memory content was erased (its ids may then be imported elsewhere). */
-export async function purgedWorkspaceIds(em: EntityManager, workspaceIds: number[]): Promise<Set<number>> {
-  if (workspaceIds.length === 0) return new Set();
-  const rows = await em.execute<{ workspace_id: number }[]>(
-    'SELECT workspace_id FROM purged_workspaces WHERE workspace_id IN (SELECT jsonb_array_elements_text(?::jsonb)::int)',
-    [JSON.stringify(workspaceIds)],
-  );
-  return new Set(rows.map((row) => Number(row.workspace_id)));
 }

@@ -2,11 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { MnemoError, type ImportPageReply, type MemoryCaller } from '@mnemo/contracts';
 import type { EventStore } from '@mnemo/event-store';
 import { LIVE } from '../memory/memory.rows';
-import { memoryStreamId } from '../memory/memory.state';
+import { memoryStreamId } from '../memory/memory.decide';
 import type { MemoryWrites } from '../memory/memory.writes';
-import { decideSpace } from '../space/space.decide';
+import { decideSpace, spaceStreamId } from '../space/space.decide';
 import { projectSpaceEvents } from '../space/space.projection';
-import { initialSpaceState, spaceStreamId } from '../space/space.state';
+import { initialSpaceState } from '../space/space.state';
 import { lineRefusal, type ImportedPage, type ImportedSpace, type LineProblem } from './import-lines';
 
 /**
@@ -28,24 +28,25 @@ export function grantsUnder(policy: GrantPolicy, workspaceId: number, space: Imp
 }
 
 /**
- * Who holds each id: the workspace of the first event of its stream. Ids are global identities here (stream
- * ids, and grantees address spaces by id), so an id held by another workspace cannot be imported.
+ * The streams among `streamIds` that exist. Stream ids name the workspace (ids are unique per workspace), so an
+ * existing stream of this workspace's ids means the id was used here already (live, deleted or expired: an id is
+ * never reused within a workspace); the same id in another workspace is another stream and no concern.
  */
-async function holders(tx: EntityManager, streamIds: string[]): Promise<Map<string, number>> {
-  if (streamIds.length === 0) return new Map();
-  const rows = await tx.execute<{ stream_id: string; workspace_id: string }[]>(
-    `SELECT DISTINCT ON (stream_id) stream_id, metadata ->> 'workspaceId' AS workspace_id FROM events
-     WHERE stream_id = ANY (ARRAY(SELECT jsonb_array_elements_text(?::jsonb))) ORDER BY stream_id, stream_version`,
+async function existingStreams(tx: EntityManager, streamIds: string[]): Promise<Set<string>> {
+  if (streamIds.length === 0) return new Set();
+  const rows = await tx.execute<{ stream_id: string }[]>(
+    `SELECT DISTINCT stream_id FROM events WHERE stream_id = ANY (ARRAY(SELECT jsonb_array_elements_text(?::jsonb)))`,
     [JSON.stringify(streamIds)],
   );
-  return new Map(rows.map((row) => [row.stream_id, Number(row.workspace_id)]));
+  return new Set(rows.map((row) => row.stream_id));
 }
 
 /**
  * Imports one page in the caller's transaction (the write pipeline's, so the usage gate counts the memories it
  * stores and a refusal stores nothing): lines whose id this workspace holds already are skipped (importing a
- * page twice writes nothing new); an id another workspace holds, or a document path taken by another memory,
- * refuses the page naming the line. Spaces are created first, then the memories, under their own uuids and times.
+ * page twice writes nothing new); ids are unique per workspace, so the same id in another workspace is no
+ * conflict (a fresh workspace takes another's export whole). A document path taken by another memory refuses the
+ * page naming the line. Spaces are created first, then the memories, under their own uuids and times.
  */
 export async function importPageInTransaction(
   tx: EntityManager,
@@ -55,16 +56,10 @@ export async function importPageInTransaction(
   grants: GrantPolicy,
 ): Promise<ImportPageReply> {
   const workspaceId = caller.workspace_id;
-  const held = await holders(tx, [...page.spaces.map((s) => spaceStreamId(s.id)), ...page.memories.map((m) => memoryStreamId(m.id))]);
+  const held = await existingStreams(tx, [...page.spaces.map((s) => spaceStreamId(workspaceId, s.id)), ...page.memories.map((m) => memoryStreamId(workspaceId, m.id))]);
+  const spaces = page.spaces.filter((space) => !held.has(spaceStreamId(workspaceId, space.id)));
+  const memories = page.memories.filter((memory) => !held.has(memoryStreamId(workspaceId, memory.id)));
   const conflicts: LineProblem[] = [];
-  const isNew = (line: number, streamId: string, what: string): boolean => {
-    const holder = held.get(streamId);
-    if (holder === undefined) return true;
-    if (holder !== workspaceId) conflicts.push({ line, field: what, problem: `this ${what} belongs to another workspace` });
-    return false;
-  };
-  const spaces = page.spaces.filter((space) => isNew(space.line, spaceStreamId(space.id), 'space_id'));
-  const memories = page.memories.filter((memory) => isNew(memory.line, memoryStreamId(memory.id), 'uuid'));
 
   const paths = memories.flatMap((memory) => (memory.input.path !== null ? [memory.input.path] : []));
   if (paths.length > 0) {
@@ -77,7 +72,7 @@ export async function importPageInTransaction(
       if (memory.input.path !== null && takenPaths.has(memory.input.path)) conflicts.push({ line: memory.line, field: 'memory.path', problem: 'another memory is stored at this path' });
     }
   }
-  if (conflicts.length > 0) throw lineRefusal('CONFLICT', conflicts, { reason: 'id_taken' });
+  if (conflicts.length > 0) throw lineRefusal('CONFLICT', conflicts, { reason: 'path_taken' });
   if (spaces.length > 0 && !caller.scopes.includes('spaces:admin')) {
     throw lineRefusal('FORBIDDEN', [{ line: spaces[0].line, field: 'space', problem: 'importing context spaces needs the spaces:admin scope' }], { reason: 'missing_scope' });
   }
@@ -90,13 +85,13 @@ export async function importPageInTransaction(
       { type: 'CreateSpace', spaceId: space.id, caller, input: { ...space.settings, ...kept }, sharingAllowed: kept.allowed_tenant_ids.length > 0 },
       initialSpaceState,
     );
-    const appended = await deps.store.appendInTransaction(tx, spaceStreamId(space.id), 0, events as never, {
+    const appended = await deps.store.appendInTransaction(tx, spaceStreamId(workspaceId, space.id), 0, events as never, {
       owner: { workspaceId: String(workspaceId) },
       actor: caller.principal,
     });
     await projectSpaceEvents(tx, appended);
     // The read model keeps the space's original creation time (the event keeps the time of the import).
-    await tx.execute('UPDATE context_spaces SET created_at = ? WHERE id = ?', [space.createdAt, space.id]);
+    await tx.execute('UPDATE context_spaces SET created_at = ? WHERE owner_workspace_id = ? AND id = ?', [space.createdAt, workspaceId, space.id]);
   }
 
   if (memories.length > 0) {

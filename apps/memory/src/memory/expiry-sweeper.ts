@@ -46,8 +46,8 @@ export class ExpirySweeper implements OnModuleInit, OnModuleDestroy {
         const caller = { workspace_id: memory.workspace_id, principal: 'system:expiry', agent_id: null, scopes: [] };
         const reply = await this.writes.run(caller, undefined, async (tx) => {
           const [held] = await tx.execute<{ id: string; db_now: Date }[]>(
-            'SELECT id, now() AS db_now FROM memories WHERE id = ? AND expires_at <= now() FOR UPDATE SKIP LOCKED',
-            [memory.id],
+            'SELECT id, now() AS db_now FROM memories WHERE workspace_id = ? AND id = ? AND expires_at <= now() FOR UPDATE SKIP LOCKED',
+            [memory.workspace_id, memory.id],
           );
           if (!held) return 0;
           // The database's clock decides expiry, as it does for reads.

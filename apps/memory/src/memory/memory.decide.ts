@@ -14,6 +14,14 @@ export type MemoryCommand =
   | { type: 'DeleteMemory'; workspaceId: number; uuid: string; boundAgent: string | null }
   | { type: 'ExpireMemory'; uuid: string; now: string };
 
+/**
+ * The stream of one memory. A uuid is unique per workspace, not globally (an export imported into another
+ * workspace keeps its uuids), so the stream id names the owning workspace too.
+ */
+export function memoryStreamId(workspaceId: number, uuid: string): string {
+  return `memory-${workspaceId}-${uuid}`;
+}
+
 /** An imported memory keeps the times it had where it was exported. */
 export interface ImportedTimes {
   created_at: string;

@@ -69,16 +69,16 @@ export async function projectMemoryEvents(em: EntityManager, events: EventEnvelo
           params.push(field === 'tags' ? JSON.stringify(value) : value);
         }
         const [row] = await em.execute<{ observation: string | null; path: string | null; agent_id: string | null; space_id: string | null }[]>(
-          `UPDATE memories SET ${[...sets, 'version = ?', 'updated_at = ?'].join(', ')} WHERE id = ?
+          `UPDATE memories SET ${[...sets, 'version = ?', 'updated_at = ?'].join(', ')} WHERE workspace_id = ? AND id = ?
            RETURNING observation, path, agent_id, space_id`,
-          [...params, envelope.streamVersion, envelope.occurredAt, event.data.uuid],
+          [...params, envelope.streamVersion, envelope.occurredAt, event.data.workspace_id, event.data.uuid],
         );
-        if (row) await em.execute('UPDATE memories SET content_key = ? WHERE id = ?', [contentKeyOf(row), event.data.uuid]);
+        if (row) await em.execute('UPDATE memories SET content_key = ? WHERE workspace_id = ? AND id = ?', [contentKeyOf(row), event.data.workspace_id, event.data.uuid]);
         break;
       }
       case 'memory.deleted':
       case 'memory.expired':
-        await em.execute('DELETE FROM memories WHERE id = ?', [event.data.uuid]);
+        await em.execute('DELETE FROM memories WHERE workspace_id = ? AND id = ?', [event.data.workspace_id, event.data.uuid]);
         break;
       case 'memory.purged':
         // Erasure happens at once, in the transaction of the delete (DESIGN.md "Erasure").

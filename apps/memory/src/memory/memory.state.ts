@@ -9,10 +9,6 @@ export interface MemoryState {
 
 export const initialMemoryState: MemoryState = { status: 'none', workspaceId: null, content: null };
 
-export function memoryStreamId(uuid: string): string {
-  return `memory-${uuid}`;
-}
-
 /**
  * Stored envelopes carry `{ type, data }` untyped; the store only ever holds events `decideMemory` produced,
  * so reading them back as the union is safe.

@@ -2,12 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { MnemoError, type MemoryCaller, type MemoryWriteOutcome, type NewEvent, type RpcReply } from '@mnemo/contracts';
 import { WrongExpectedVersion, type EventStore } from '@mnemo/event-store';
-import { decideMemory, resolveAgent, type MemoryCommand } from './memory.decide';
+import { decideMemory, memoryStreamId, resolveAgent, type MemoryCommand } from './memory.decide';
 import { evolveMemory } from './memory.evolve';
 import type { ValidMemoryInput, ValidMemoryPatch } from './memory.input';
 import { contentKeyOf, insertCreatedMemories, projectMemoryEvents } from './memory.projection';
 import { findLiveMemory, LIVE, type MemoryRow } from './memory.rows';
-import { asMemoryEvent, initialMemoryState, memoryStreamId } from './memory.state';
+import { asMemoryEvent, initialMemoryState } from './memory.state';
 import { visibleMemoriesSql } from '../space/space.access';
 import { resolveSpaceFilter } from '../space/space.rows';
 import type { UsageMeter } from '../usage/usage-meter';
@@ -110,13 +110,14 @@ export class MemoryWrites {
 
   /** load → decide → append → project for one memory stream, inside the caller's transaction. */
   async apply(tx: EntityManager, caller: Pick<MemoryCaller, 'principal'> & { workspace_id: number }, uuid: string, command: MemoryCommand, ifMatchVersion?: number): Promise<number> {
-    const history = await this.store.readStream(memoryStreamId(uuid), tx);
+    const streamId = memoryStreamId(caller.workspace_id, uuid);
+    const history = await this.store.readStream(streamId, tx);
     if (ifMatchVersion !== undefined && ifMatchVersion !== history.length) {
       throw new MnemoError('CONFLICT', 'the memory changed since you read it (stale If-Match)', { reason: 'stale_etag', version: history.length });
     }
     const state = history.map(asMemoryEvent).reduce(evolveMemory, initialMemoryState);
     const events = decideMemory(command, state);
-    const appended = await this.store.appendInTransaction(tx, memoryStreamId(uuid), history.length, events as never, {
+    const appended = await this.store.appendInTransaction(tx, streamId, history.length, events as never, {
       owner: { workspaceId: String(caller.workspace_id) },
       actor: caller.principal,
     });
@@ -215,7 +216,7 @@ export class MemoryWrites {
         // A new stream: nothing to load.
         const importedTimes = preserved?.[index] && { created_at: preserved[index].created_at, updated_at: preserved[index].updated_at };
         const [event] = decideMemory({ type: 'CreateMemory', workspaceId, uuid, input, boundAgent: caller.agent_id, importedTimes }, initialMemoryState);
-        pending.push({ streamId: memoryStreamId(uuid), event: event as unknown as NewEvent });
+        pending.push({ streamId: memoryStreamId(workspaceId, uuid), event: event as unknown as NewEvent });
         if (input.path !== null) byPath.set(input.path, { id: uuid, live: true });
         else byContent.set(contentKeyOf(input)!, { id: uuid, version: 1 });
         results.push({ uuid, outcome: 'created', version: 1 });

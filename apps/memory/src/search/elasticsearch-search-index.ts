@@ -64,6 +64,14 @@ interface IndexedMemory {
 
 const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/**
+ * A memory's document id. A uuid is unique per workspace only (migration 0008: an export imported into another
+ * workspace keeps its uuids), so the document id names the workspace too.
+ */
+export function documentIdOf(workspaceId: number, memoryId: string): string {
+  return `${workspaceId}:${memoryId}`;
+}
+
 function cursorOf(sort: estypes.SortResults | undefined): string {
   return JSON.stringify(sort ?? []);
 }
@@ -79,7 +87,10 @@ function parseCursor(raw: string): estypes.SortResults {
 }
 
 /**
- * The Elasticsearch adapter (ELASTICSEARCH_URL), one index per NATS prefix (`<prefix>_memories`).
+ * The Elasticsearch adapter (ELASTICSEARCH_URL), one index per NATS prefix (`<prefix>_memories_v2`; document ids
+ * `<workspace_id>:<uuid>`). `_v2` because the ids of `<prefix>_memories` (before migration 0008) were bare uuids:
+ * the new index is filled from the queue at start (a new index requeues every memory), the old one is no longer
+ * read and may be dropped by an operator once no older replica runs.
  *
  * Sync: PostgreSQL stays the system of record. While this adapter runs, a trigger (migration 0006) records every
  * changed memory in `search_index_queue` inside the write's own transaction, so no committed write can be
@@ -104,7 +115,7 @@ export class ElasticsearchSearchIndex extends SearchIndex implements OnModuleDes
   constructor(private readonly options: { url: string; indexPrefix: string; em: () => EntityManager }) {
     super();
     this.client = new Client({ node: options.url });
-    this.indexName = `${options.indexPrefix.toLowerCase()}_memories`;
+    this.indexName = `${options.indexPrefix.toLowerCase()}_memories_v2`;
   }
 
   /** Creates the index when missing and turns the queue on; a new index or a queue that was off means a full reindex. */
@@ -175,8 +186,9 @@ export class ElasticsearchSearchIndex extends SearchIndex implements OnModuleDes
         const operations: unknown[] = [];
         for (const [id, version] of latest) {
           const document = byId.get(id);
-          if (document) operations.push({ index: { _index: this.indexName, _id: id, version, version_type: 'external_gte' } }, document);
-          else operations.push({ delete: { _index: this.indexName, _id: id, version, version_type: 'external' } });
+          const _id = documentIdOf(workspaceId, id);
+          if (document) operations.push({ index: { _index: this.indexName, _id, version, version_type: 'external_gte' } }, document);
+          else operations.push({ delete: { _index: this.indexName, _id, version, version_type: 'external' } });
         }
         const result = await this.client.bulk({ operations, refresh: 'wait_for' });
         if (result.errors) {
@@ -251,14 +263,14 @@ export class ElasticsearchSearchIndex extends SearchIndex implements OnModuleDes
   }
 
   async search(em: EntityManager, query: SearchQuery): Promise<{ hits: SearchHit[]; more: boolean }> {
-    const result = await this.client.search<Pick<IndexedMemory, 'is_document'>>({
+    const result = await this.client.search<Pick<IndexedMemory, 'id' | 'is_document'>>({
       index: this.indexName,
       query: await this.request(em, query),
       // updated_at as a formatted string: its raw sort value (epoch nanoseconds) would lose digits in a JS number.
       sort: [{ _score: { order: 'desc' } }, { importance: { order: 'desc' } }, { updated_at: { order: 'desc', format: 'strict_date_optional_time_nanos' } }, { id: { order: 'desc' } }],
       size: query.limit + 1,
       ...(query.after !== undefined ? { search_after: parseCursor(query.after) } : { from: query.offset ?? 0 }),
-      _source: ['is_document'],
+      _source: ['id', 'is_document'],
       track_total_hits: false,
     });
     const rows = result.hits.hits;
@@ -270,7 +282,7 @@ export class ElasticsearchSearchIndex extends SearchIndex implements OnModuleDes
       if (names.has('path')) matched.push('path');
       if (names.has('tags')) matched.push('tags');
       const score = (hit._score ?? 0) / (query.terms.length + 1);
-      return { id: hit._id!, score: Math.round(score * 1e6) / 1e6, matched, cursor: cursorOf(hit.sort) };
+      return { id: hit._source!.id, score: Math.round(score * 1e6) / 1e6, matched, cursor: cursorOf(hit.sort) };
     });
     return { hits, more: rows.length > query.limit };
   }

@@ -3,7 +3,8 @@ import { SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
 
 /**
  * `recall_count` is a high-frequency counter, not an event: recalls are summed in memory and written in one
- * statement per interval (and on shutdown). A memory deleted in between is simply not updated.
+ * statement per interval (and on shutdown). A memory deleted in between is simply not updated. A uuid is unique
+ * per workspace only, so counts are kept per `<workspace_id>:<uuid>`.
  */
 @Injectable()
 export class RecallCounter implements OnModuleInit, OnModuleDestroy {
@@ -25,8 +26,11 @@ export class RecallCounter implements OnModuleInit, OnModuleDestroy {
     await this.flush();
   }
 
-  note(ids: string[]): void {
-    for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
+  note(workspaceId: number, ids: string[]): void {
+    for (const id of ids) {
+      const key = `${workspaceId}:${id}`;
+      this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    }
   }
 
   async flush(): Promise<void> {
@@ -38,7 +42,8 @@ export class RecallCounter implements OnModuleInit, OnModuleDestroy {
       try {
         await this.runtime.orm.em.fork().execute(
           `UPDATE memories m SET recall_count = m.recall_count + c.value::int
-           FROM jsonb_each_text(?::jsonb) AS c WHERE m.id = c.key::uuid`,
+           FROM jsonb_each_text(?::jsonb) AS c
+           WHERE m.workspace_id = split_part(c.key, ':', 1)::int AND m.id = split_part(c.key, ':', 2)::uuid`,
           [JSON.stringify(Object.fromEntries(batch))],
         );
       } catch (error) {

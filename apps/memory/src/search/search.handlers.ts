@@ -136,7 +136,7 @@ export class SearchHandlers {
       if (results.length > 0 && bytes > PAGE_BYTE_BUDGET) break;
       results.push(result);
     }
-    this.recalls.note(results.map((result) => result.memory.uuid.slice('urn:uuid:'.length)));
+    this.recalls.note(caller.workspace_id, results.map((result) => result.memory.uuid.slice('urn:uuid:'.length)));
     const last = hits[results.length - 1];
     const next = last && (more || results.length < hits.length) ? encodeCursor({ q: fingerprint, p: last.cursor }) : null;
     return { results, next_cursor: next };
@@ -165,7 +165,7 @@ export class SearchHandlers {
       maxChars,
     );
     const used = found.slice(0, included);
-    this.recalls.note(used.map(({ row }) => row.id));
+    this.recalls.note(caller.workspace_id, used.map(({ row }) => row.id));
     return {
       context,
       memories: used.map(({ row, score }) => ({ uuid: memoryUrn(row.id), path: row.path, title: row.title, score })),

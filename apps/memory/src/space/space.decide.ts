@@ -6,6 +6,14 @@ import type { SpaceState } from './space.state';
 
 type GateCaller = Pick<MemoryCaller, 'workspace_id' | 'agent_id' | 'scopes'>;
 
+/**
+ * The stream of one context space. A space id is unique per owner workspace, not globally (an export imported
+ * into another workspace keeps its ids), so the stream id names the owner too.
+ */
+export function spaceStreamId(ownerWorkspaceId: number, spaceId: string): string {
+  return `space-${ownerWorkspaceId}-${spaceId}`;
+}
+
 /** `sharingAllowed`: the owner's plan shares spaces with other workspaces (checked by the handler, by RPC). */
 export type SpaceCommand =
   | { type: 'CreateSpace'; spaceId: string; caller: GateCaller; input: ValidSpaceInput; sharingAllowed: boolean }

@@ -32,11 +32,11 @@ import { UsageMeter } from '../usage/usage-meter';
 import { AuditUnavailable, callerActor, AuditLog, type AuditEntry } from '../audit/audit-log';
 import { WorkspaceStandings } from '../standing/workspace-standings';
 import { agentGateSql, decideSpaceChange, decideSpaceRead, grantedAgentId, type SpaceAccess } from './space.access';
-import { decideSpace, type SpaceCommand } from './space.decide';
+import { decideSpace, spaceStreamId, type SpaceCommand } from './space.decide';
 import { checkSpaceInput, type ValidSpaceInput } from './space.input';
 import { projectSpaceEvents } from './space.projection';
-import { findLiveSpace, SPACE_SELECT, toSpaceResource, type SpaceRow } from './space.rows';
-import { asSpaceEvent, evolveSpace, initialSpaceState, spaceStreamId, type SpaceState } from './space.state';
+import { findLiveSpace, findSpaceOf, SPACE_SELECT, toSpaceResource, type SpaceRow } from './space.rows';
+import { asSpaceEvent, evolveSpace, initialSpaceState, type SpaceState } from './space.state';
 
 function invalid(problems: FieldProblem[]): MnemoError {
   return new MnemoError('VALIDATION_ERROR', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), {
@@ -83,11 +83,14 @@ export class SpaceHandlers {
     return true;
   }
 
-  /** Runs a command on a space stream; answers the space id (a replay answers the first request's). */
+  /**
+   * Runs a command on a space stream of the caller's workspace (only owners change spaces); answers the space id
+   * (a replay answers the first request's).
+   */
   private async decide(command: SpaceCommand, spaceId: string, metadata: RpcMetadata, idempotency?: { method: string; route: string; body: unknown }): Promise<RpcReply<string>> {
     const caller = command.caller as MemoryCaller;
     return this.runtime.store.handle<SpaceState, string>({
-      streamId: spaceStreamId(spaceId),
+      streamId: spaceStreamId(caller.workspace_id, spaceId),
       initialState: initialSpaceState,
       evolve: (state, event) => evolveSpace(state, asSpaceEvent(event)),
       decide: (state) => decideSpace(command, state) as never,
@@ -131,7 +134,7 @@ export class SpaceHandlers {
    * nowhere: there is no owner to tell.
    */
   private async readableSpace(caller: MemoryCaller, rawId: unknown, action: AuditAction, metadata: RpcMetadata, mode: 'read' | 'change' = 'read'): Promise<{ row: SpaceRow; role: 'owner' | 'grantee' }> {
-    const row = await findLiveSpace(this.runtime.orm.em.fork(), rawId);
+    const row = await findLiveSpace(this.runtime.orm.em.fork(), caller, rawId);
     if (!row) throw new MnemoError('NOT_FOUND', 'no such context space');
     const isGrantee = mode === 'read' && row.owner_workspace_id !== caller.workspace_id && row.allowed_tenant_ids.includes(caller.workspace_id);
     const ownerStanding = isGrantee ? await this.standings.get(row.owner_workspace_id).catch((error: unknown) => {
@@ -171,9 +174,8 @@ export class SpaceHandlers {
     ]);
   }
 
-  private async resource(spaceId: string): Promise<ContextSpaceResource> {
-    const [row] = await this.runtime.orm.em.fork().execute<SpaceRow[]>(`${SPACE_SELECT} WHERE s.id = ?`, [spaceId]);
-    return toSpaceResource(row);
+  private async resource(ownerWorkspaceId: number, spaceId: string): Promise<ContextSpaceResource> {
+    return toSpaceResource((await findSpaceOf(this.runtime.orm.em.fork(), ownerWorkspaceId, spaceId))!);
   }
 
   @RpcHandler('memory', MEMORY_RPC.createSpace)
@@ -188,7 +190,7 @@ export class SpaceHandlers {
       route: '/v1/context-spaces',
       body: request.space,
     });
-    return reply.ok ? { ok: true, data: await this.resource(reply.data) } : reply;
+    return reply.ok ? { ok: true, data: await this.resource(caller.workspace_id, reply.data) } : reply;
   }
 
   /**
@@ -240,7 +242,7 @@ export class SpaceHandlers {
       route: `/v1/context-spaces/${space.id}`,
       body: request.changes,
     });
-    return reply.ok ? { ok: true, data: await this.resource(space.id) } : reply;
+    return reply.ok ? { ok: true, data: await this.resource(space.owner_workspace_id, space.id) } : reply;
   }
 
   /** Soft delete: the space answers 404 and leaves lists; its memories are kept. */

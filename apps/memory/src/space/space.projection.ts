@@ -6,6 +6,13 @@ import { asSpaceEvent } from './space.state';
 const TEXT_ARRAY = 'ARRAY(SELECT jsonb_array_elements_text(?::jsonb))';
 const INT_ARRAY = 'ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::int)';
 
+/** A space id is unique per owner workspace: the owner of a space event is its envelope's owner id. */
+function ownerOf(envelope: EventEnvelope): number {
+  const owner = Number(envelope.workspaceId);
+  if (!Number.isInteger(owner) || owner <= 0) throw new Error(`space event ${envelope.id} names no owner workspace`);
+  return owner;
+}
+
 /** The `context_spaces` read model, kept in the append's transaction. A deleted space keeps its row, marked. */
 export async function projectSpaceEvents(em: EntityManager, events: EventEnvelope[]): Promise<void> {
   for (const envelope of events) {
@@ -32,11 +39,17 @@ export async function projectSpaceEvents(em: EntityManager, events: EventEnvelop
             params.push(JSON.stringify(value));
           }
         }
-        await em.execute(`UPDATE context_spaces SET ${[...sets, 'version = ?', 'updated_at = ?'].join(', ')} WHERE id = ?`, [...params, envelope.streamVersion, envelope.occurredAt, event.data.space_id]);
+        await em.execute(`UPDATE context_spaces SET ${[...sets, 'version = ?', 'updated_at = ?'].join(', ')} WHERE owner_workspace_id = ? AND id = ?`, [
+          ...params,
+          envelope.streamVersion,
+          envelope.occurredAt,
+          ownerOf(envelope),
+          event.data.space_id,
+        ]);
         break;
       }
       case 'space.deleted':
-        await em.execute('UPDATE context_spaces SET deleted_at = ?, version = ? WHERE id = ?', [envelope.occurredAt, envelope.streamVersion, event.data.space_id]);
+        await em.execute('UPDATE context_spaces SET deleted_at = ?, version = ? WHERE owner_workspace_id = ? AND id = ?', [envelope.occurredAt, envelope.streamVersion, ownerOf(envelope), event.data.space_id]);
         break;
     }
   }

@@ -58,11 +58,28 @@ export async function findAccessibleSpace(em: EntityManager, caller: GateCaller,
   return row;
 }
 
-/** A live space of any workspace, or undefined (malformed, unknown or deleted). Access is decided by the caller. */
-export async function findLiveSpace(em: EntityManager, rawId: unknown): Promise<SpaceRow | undefined> {
+/**
+ * The live space a caller means by an id, or undefined (malformed, unknown or deleted). Space ids are unique per
+ * owner workspace, not globally, so one id may name spaces of several owners. The caller's own space wins; then a
+ * space granted to the caller (owner ≠ caller, caller in `allowed_tenant_ids`); should two granting workspaces
+ * hold the same id, the one of the lowest owner workspace id answers (the limitation is in apps/memory/README.md).
+ * Failing both, another workspace's space of that id (lowest owner id) is returned, so that the stranger's
+ * refusal (404) is still recorded in that owner's audit chain. Access is decided by the caller.
+ */
+export async function findLiveSpace(em: EntityManager, caller: Pick<MemoryCaller, 'workspace_id'>, rawId: unknown): Promise<SpaceRow | undefined> {
   const id = parseMemoryUuid(rawId);
   if (!id) return undefined;
-  const [row] = await em.execute<SpaceRow[]>(`${SPACE_SELECT} WHERE s.id = ? AND s.deleted_at IS NULL`, [id]);
+  const [row] = await em.execute<SpaceRow[]>(
+    `${SPACE_SELECT} WHERE s.id = ? AND s.deleted_at IS NULL
+     ORDER BY s.owner_workspace_id = ? DESC, s.allowed_tenant_ids @> ARRAY[?]::int[] DESC, s.owner_workspace_id LIMIT 1`,
+    [id, caller.workspace_id, caller.workspace_id],
+  );
+  return row;
+}
+
+/** One space by its owner and id, deleted or not (the answer of a command that just changed it). */
+export async function findSpaceOf(em: EntityManager, ownerWorkspaceId: number, id: string): Promise<SpaceRow | undefined> {
+  const [row] = await em.execute<SpaceRow[]>(`${SPACE_SELECT} WHERE s.owner_workspace_id = ? AND s.id = ?`, [ownerWorkspaceId, id]);
   return row;
 }
 

@@ -8,10 +8,6 @@ export interface SpaceState {
 
 export const initialSpaceState: SpaceState = { status: 'none', ownerWorkspaceId: null, settings: null };
 
-export function spaceStreamId(spaceId: string): string {
-  return `space-${spaceId}`;
-}
-
 export function asSpaceEvent(envelope: EventEnvelope): SpaceEvent {
   return { type: envelope.type, data: envelope.data } as unknown as SpaceEvent;
 }
