@@ -1,5 +1,6 @@
-import { MnemoError } from '@mnemo/contracts';
+import { AGENT_ID_PATTERN, MEMORY_LIMITS, MnemoError } from '@mnemo/contracts';
 import { belowPrefixPattern, normalizePathPrefix } from './memory-path';
+import { characterCount } from './memory.input';
 
 /** Filters shared by the list and search: each is applied exactly, or refused. `space_id` is already resolved. */
 export function applyMemoryFilters(
@@ -8,6 +9,9 @@ export function applyMemoryFilters(
   params: unknown[],
 ): void {
   if (filters.agent_id !== undefined) {
+    if (typeof filters.agent_id !== 'string' || !AGENT_ID_PATTERN.test(filters.agent_id)) {
+      throw new MnemoError('VALIDATION_ERROR', 'agent_id must be 1 to 64 characters of [A-Za-z0-9._:-]', { field: 'agent_id' });
+    }
     where.push('agent_id = ?');
     params.push(filters.agent_id);
   }
@@ -27,6 +31,9 @@ export function applyMemoryFilters(
   }
   const tags = filters.tags;
   if (Array.isArray(tags)) {
+    if (tags.length > MEMORY_LIMITS.maxTags || tags.some((tag) => typeof tag !== 'string' || characterCount(tag) > MEMORY_LIMITS.tagChars)) {
+      throw new MnemoError('VALIDATION_ERROR', `tags must be at most ${MEMORY_LIMITS.maxTags} tags of at most ${MEMORY_LIMITS.tagChars} characters`, { field: 'tags' });
+    }
     if (tags.length > 0) {
       where.push('tags && ARRAY(SELECT jsonb_array_elements_text(?::jsonb))');
       params.push(JSON.stringify(tags));

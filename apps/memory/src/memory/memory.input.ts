@@ -112,9 +112,9 @@ function confidence(problems: Problems, value: unknown): number | undefined {
 
 function expiresAt(problems: Problems, value: unknown, now: Date): string | null | undefined {
   if (value === null) return null;
-  const at = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : undefined;
+  const at = parseZonedTime(value);
   if (!at || Number.isNaN(at.getTime())) {
-    problems.add('expires_at', 'expires_at must be an ISO 8601 time');
+    problems.add('expires_at', 'expires_at must be an ISO 8601 time with a zone (Z or ±hh:mm)');
     return undefined;
   }
   if (at <= now) {
@@ -190,4 +190,14 @@ export function checkMemoryPatch(raw: unknown, now: Date): Checked<ValidMemoryPa
   if (raw.confidence !== undefined) patch.confidence = confidence(problems, raw.confidence);
   if (raw.expires_at !== undefined) patch.expires_at = expiresAt(problems, raw.expires_at, now);
   return problems.list.length > 0 ? { ok: false, problems: problems.list } : { ok: true, value: patch };
+}
+
+/**
+ * An ISO 8601 time that names its zone (`Z` or `±hh:mm`); undefined otherwise. A time without a zone would be
+ * read in the server's own zone, so the same request could mean different instants on different machines.
+ */
+export function parseZonedTime(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }

@@ -17,7 +17,7 @@ import {
   type SearchResult,
 } from '@mnemo/contracts';
 import { RpcHandler, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
-import { characterCount } from '../memory/memory.input';
+import { characterCount, parseZonedTime } from '../memory/memory.input';
 import { encodedSize, LIVE, loadVisibleMemories, PAGE_BYTE_BUDGET, toMemoryResource } from '../memory/memory.rows';
 import { belowPrefixPattern } from '../memory/memory-path';
 import { checkCaller, decodeCursor, encodeCursor, pageLimit } from '../requests';
@@ -55,8 +55,8 @@ function checkTagList(field: string, value: unknown): string[] {
 }
 
 function checkTime(field: string, value: unknown): string {
-  const at = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : undefined;
-  if (!at || Number.isNaN(at.getTime())) throw refuse(field, `${field} must be an ISO 8601 time`);
+  const at = parseZonedTime(value);
+  if (!at) throw refuse(field, `${field} must be an ISO 8601 time with a zone (Z or ±hh:mm)`);
   return at.toISOString();
 }
 

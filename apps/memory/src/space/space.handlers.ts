@@ -23,7 +23,7 @@ import {
   type UpdateSpaceRequest,
 } from '@mnemo/contracts';
 import { RpcHandler, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
-import type { FieldProblem } from '../memory/memory.input';
+import { characterCount, type FieldProblem } from '../memory/memory.input';
 import { applyMemoryFilters } from '../memory/memory.filters';
 import { encodedSize, LIVE, loadVisibleMemories, MEMORY_COLUMNS, PAGE_BYTE_BUDGET, toMemoryResource, type MemoryRow } from '../memory/memory.rows';
 import { checkCaller, pageLimit } from '../requests';
@@ -270,9 +270,9 @@ export class SpaceHandlers {
     const limit = pageLimit(request.limit, SPACE_LIMITS.memoriesLimit);
     const offset = pageLimit(request.offset, { min: 0, max: 1_000_000_000, default: 0 }, 'offset');
     const q = request.q === undefined || request.q === null || request.q.trim() === '' ? null : request.q;
-    if (q !== null && q.length > MEMORY_LIMITS.queryChars) throw new MnemoError('VALIDATION_ERROR', `q must be at most ${MEMORY_LIMITS.queryChars} characters`, { field: 'q' });
+    if (q !== null && characterCount(q) > MEMORY_LIMITS.queryChars) throw new MnemoError('VALIDATION_ERROR', `q must be at most ${MEMORY_LIMITS.queryChars} characters`, { field: 'q' });
     const tags = request.tags && request.tags.length > 0 ? request.tags : undefined;
-    if (tags && (tags.length > MEMORY_LIMITS.maxTags || tags.some((tag) => typeof tag !== 'string' || tag.length > MEMORY_LIMITS.tagChars))) {
+    if (tags && (tags.length > MEMORY_LIMITS.maxTags || tags.some((tag) => typeof tag !== 'string' || characterCount(tag) > MEMORY_LIMITS.tagChars))) {
       throw new MnemoError('VALIDATION_ERROR', `tags must be at most ${MEMORY_LIMITS.maxTags} tags of at most ${MEMORY_LIMITS.tagChars} characters`, { field: 'tags' });
     }
     if (request.agent_id !== undefined && (typeof request.agent_id !== 'string' || !AGENT_ID_PATTERN.test(request.agent_id))) {
