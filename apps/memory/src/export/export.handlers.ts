@@ -95,7 +95,7 @@ export class ExportHandlers {
       const idempotency = metadata.idempotencyKey
         ? { method: 'POST', route: '/v1/import', key: metadata.idempotencyKey, body: { lines, keep_grants: keepGrants } }
         : undefined;
-      return await this.writes.run(caller, idempotency, (tx) => importPageInTransaction(tx, { store: this.runtime.store, writes: this.writes }, caller, page, grants));
+      return await this.writes.run(caller, idempotency, (tx) => importPageInTransaction(tx, { store: this.runtime.store, writes: this.writes }, caller, page, grants), page.memories.length);
     } finally {
       if (upload) await em.execute('DELETE FROM import_parts WHERE upload_id = ? AND workspace_id = ?', [upload.uploadId, caller.workspace_id]);
     }

@@ -58,7 +58,7 @@ export class MemoryHandlers {
       const [result] = await this.writes.writeAll(tx, caller, [checked.value], false);
       const row = (await findLiveMemory(tx, caller, result.uuid))!;
       return { outcome: result.outcome, memory: toMemoryResource(row), version: row.version };
-    });
+    }, 1);
   }
 
   /** All or nothing: every item is checked first and every problem reported with its index. */
@@ -93,7 +93,7 @@ export class MemoryHandlers {
         updated: count('updated'),
         deduplicated: count('deduplicated'),
       };
-    });
+    }, valid.length);
   }
 
   @RpcHandler('memory', MEMORY_RPC.getMemory)
@@ -117,7 +117,7 @@ export class MemoryHandlers {
     return this.writes.run(caller, idempotencyOf(metadata, 'PATCH', `/v1/memories/${id}`, request.patch), async (tx) => {
       const row = await this.writes.patch(tx, caller, id, checked.value, ifMatch);
       return { memory: toMemoryResource(row), version: row.version };
-    });
+    }, 1);
   }
 
   @RpcHandler('memory', MEMORY_RPC.deleteMemory)

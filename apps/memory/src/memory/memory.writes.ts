@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import { MnemoError, type MemoryCaller, type MemoryWriteOutcome, type NewEvent, type RpcReply } from '@mnemo/contracts';
@@ -10,7 +11,7 @@ import { findLiveMemory, LIVE, type MemoryRow } from './memory.rows';
 import { asMemoryEvent, initialMemoryState } from './memory.state';
 import { visibleMemoriesSql } from '../space/space.access';
 import { resolveSpaceFilter } from '../space/space.rows';
-import type { UsageMeter } from '../usage/usage-meter';
+import type { UsageMeter, UsageReservation } from '../usage/usage-meter';
 
 const MAX_ATTEMPTS = 3;
 
@@ -55,20 +56,27 @@ function forItem(index: number | undefined, error: MnemoError): MnemoError {
  * whole transaction again, at most 3 times. Batches are one transaction: all or nothing.
  *
  * The usage gate is part of the pipeline: every write path (single, batch, patch, and import on top of
- * `writeAll`) takes its `writes` units as the transaction's last step, so a write over the plan's cap is
- * refused whole (429 `LIMIT_REACHED`) and nothing of it is stored. A memory stored counts one write: a new
- * memory, a path upsert (a new version of the document) and a patch; a deduplicated observation, a delete and
- * the purge of an expired memory are free.
+ * `writeAll`) reserves its most possible `writes` units before the transaction (`run`'s `maxWrites`), so a write
+ * over the plan's cap is refused whole (429 `LIMIT_REACHED`) and nothing of it is stored; the transaction records
+ * the units it used and the rest are given back after it. A memory stored counts one write: a new memory, a path
+ * upsert (a new version of the document) and a patch; a deduplicated observation, a delete and the purge of an
+ * expired memory are free.
  */
 export class MemoryWrites {
+  /** The reservation of the request being written, and how much of it this attempt's transaction used. */
+  private readonly reserved = new AsyncLocalStorage<{ reservation: UsageReservation; used: number }>();
+
   constructor(
     private readonly store: EventStore,
     private readonly fork: () => EntityManager,
     private readonly usage: UsageMeter,
   ) {}
 
-  /** Runs `work` in a transaction with the idempotency record of DESIGN.md, retrying version conflicts. */
-  async run<T>(caller: MemoryCaller, idempotency: IdempotencyOptions | undefined, work: (tx: EntityManager) => Promise<T>): Promise<RpcReply<T>> {
+  /**
+   * Runs `work` in a transaction with the idempotency record of DESIGN.md, retrying version conflicts.
+   * `maxWrites`: the most `writes` units the work can use, reserved before the transaction.
+   */
+  async run<T>(caller: MemoryCaller, idempotency: IdempotencyOptions | undefined, work: (tx: EntityManager) => Promise<T>, maxWrites = 0): Promise<RpcReply<T>> {
     const em = this.fork();
     const scope = idempotency && { workspaceId: String(caller.workspace_id), principal: caller.principal, ...idempotency };
     if (scope) {
@@ -79,21 +87,37 @@ export class MemoryWrites {
         return { ok: false, error: { code: 'CONFLICT', message: 'a request with this Idempotency-Key is still in progress', details: { reason: 'in_progress' } } };
       }
     }
+    const refuse = async (error: MnemoError): Promise<RpcReply<T>> => {
+      const refusal: RpcReply<T> = { ok: false, error: error.toBody() };
+      if (scope && PASSING_REFUSALS.has(error.code)) await this.store.idempotency.release(em, scope);
+      else if (scope) await this.store.idempotency.complete(em, scope, refusal);
+      return refusal;
+    };
+    let reservation: UsageReservation | undefined;
+    let used = 0;
     try {
-      for (let attempt = 1; ; attempt++) {
+      if (maxWrites > 0) {
         try {
-          return await em.transactional(async (tx) => {
-            const reply: RpcReply<T> = { ok: true, data: await work(tx) };
-            if (scope) await this.store.idempotency.complete(tx, scope, reply);
-            return reply;
-          });
+          reservation = await this.usage.reserve(caller, 'writes', maxWrites);
         } catch (error) {
-          if (error instanceof MnemoError) {
-            const refusal: RpcReply<T> = { ok: false, error: error.toBody() };
-            if (scope && PASSING_REFUSALS.has(error.code)) await this.store.idempotency.release(em, scope);
-            else if (scope) await this.store.idempotency.complete(em, scope, refusal);
-            return refusal;
-          }
+          if (error instanceof MnemoError) return await refuse(error);
+          throw error;
+        }
+      }
+      for (let attempt = 1; ; attempt++) {
+        const slot = reservation && { reservation, used: 0 };
+        try {
+          const transaction = () =>
+            em.transactional(async (tx) => {
+              const reply: RpcReply<T> = { ok: true, data: await work(tx) };
+              if (scope) await this.store.idempotency.complete(tx, scope, reply);
+              return reply;
+            });
+          const reply = slot ? await this.reserved.run(slot, transaction) : await transaction();
+          used = slot?.used ?? 0;
+          return reply;
+        } catch (error) {
+          if (error instanceof MnemoError) return await refuse(error);
           if (!(error instanceof WrongExpectedVersion)) throw error;
           if (attempt >= MAX_ATTEMPTS) {
             const refusal: RpcReply<T> = { ok: false, error: { code: 'CONFLICT', message: 'too many concurrent changes to this memory; retry', details: { reason: 'contention' } } };
@@ -105,7 +129,18 @@ export class MemoryWrites {
     } catch (error) {
       if (scope) await this.store.idempotency.release(em, scope).catch(() => undefined);
       throw error;
+    } finally {
+      if (reservation) await this.usage.release(reservation, reservation.quantity - used);
     }
+  }
+
+  /** The `writes` units a transaction uses: from the request's reservation, or taken in the transaction. */
+  private async useWrites(tx: EntityManager, caller: MemoryCaller, count: number): Promise<void> {
+    const slot = this.reserved.getStore();
+    if (!slot) return this.usage.consume(tx, caller, 'writes', count);
+    if (slot.used + count > slot.reservation.quantity) throw new Error(`the request reserved ${slot.reservation.quantity} writes and needs more`);
+    await this.usage.settle(tx, slot.reservation, count);
+    slot.used += count;
   }
 
   /** load → decide → append → project for one memory stream, inside the caller's transaction. */
@@ -226,7 +261,7 @@ export class MemoryWrites {
     }
     await flush();
     const stored = results.filter((result) => result.outcome !== 'deduplicated').length;
-    await this.usage.consume(tx, caller, 'writes', stored);
+    await this.useWrites(tx, caller, stored);
     return results;
   }
 
@@ -255,7 +290,7 @@ export class MemoryWrites {
     }
     await this.apply(tx, caller, uuid, { type: 'PatchMemory', workspaceId, uuid, patch, boundAgent: caller.agent_id }, ifMatchVersion);
     const row = (await findLiveMemory(tx, caller, uuid))!;
-    await this.usage.consume(tx, caller, 'writes', 1);
+    await this.useWrites(tx, caller, 1);
     return row;
   }
 

@@ -15,6 +15,14 @@ import { currentTraceparent } from '@mnemo/observability';
 import { limitReached, usagePeriodAt } from '../standing/standing';
 import type { WorkspaceStandings } from '../standing/workspace-standings';
 
+/** Units reserved for one write request, before its transaction (`UsageMeter.reserve`). */
+export interface UsageReservation {
+  payer: Payer;
+  unit: UsageUnit;
+  periodStart: string;
+  quantity: number;
+}
+
 /** The workspace that pays and the actor recorded on the fact. */
 export interface Payer {
   workspace_id: number;
@@ -23,13 +31,14 @@ export interface Payer {
 
 /**
  * The usage gate of DESIGN.md "Metering and plans": units are taken from the workspace's `usage` row of the
- * current period by one conditional UPDATE in the caller's transaction — `… SET writes = writes + n WHERE …
- * AND writes + n <= cap RETURNING` — so concurrent writers serialise on the row and the cap is never
- * overshot; a refusal rolls the whole transaction back (a batch is all or nothing). In the same transaction a
- * `usage.recorded` fact goes straight into the outbox, for the workspaces service's ledger.
+ * current period by one conditional UPDATE — `… SET writes = writes + n WHERE … AND writes + n <= cap
+ * RETURNING` — so the cap is never overshot, and a `usage.recorded` fact goes straight into the outbox of the
+ * transaction that used the units, for the workspaces service's ledger.
  *
- * The row lock is held until COMMIT: call `consume` as the last step of a transaction, so writers of one
- * workspace wait on each other only for the commit.
+ * Writes reserve their units before their transaction (`reserve` → `settle` in the transaction → `release`
+ * of what was not used): a batch over the cap is refused whole before anything is written, and writers of one
+ * workspace hold the usage row only for the reservation's own short commit. Retrieves (`charge`) take theirs
+ * in a transaction of their own before the read runs.
  */
 export class UsageMeter {
   constructor(
@@ -45,13 +54,57 @@ export class UsageMeter {
    * not make memory calls (suspended, pending payment, limit reached), so every path through the gate does.
    */
   async consume(tx: EntityManager, payer: Payer, unit: UsageUnit, quantity: number, now = new Date()): Promise<void> {
-    if (!(USAGE_UNITS as readonly string[]).includes(unit)) throw new Error(`unknown usage unit ${unit}`);
     if (quantity <= 0) return;
+    const periodStart = await this.take(tx, payer, unit, quantity, now);
+    await this.record(tx, payer, { workspace_id: payer.workspace_id, period_start: periodStart, unit, quantity });
+  }
+
+  /**
+   * Reserves up to `quantity` units before a write transaction, in a short transaction of its own, so writers
+   * of one workspace do not queue on the usage row for the whole length of each other's transactions and
+   * commits (they did: the row lock was held until COMMIT, which serialised a workspace's writes).
+   *
+   * Zero overshoot holds: a reservation is taken by the same conditional UPDATE, so reservations never pass the
+   * cap. The reservation commits without waiting for its WAL flush (`synchronous_commit = off`): the write
+   * transaction that uses it commits later with a synchronous flush, which covers the reservation's earlier
+   * commit record, so a durable write always has a durable reservation. What is not used is given back with
+   * `release`; a crash in between loses the reservation (units counted that were never used — never the
+   * reverse).
+   */
+  async reserve(payer: Payer, unit: UsageUnit, quantity: number, now = new Date()): Promise<UsageReservation> {
+    const periodStart = await this.fork().transactional(async (tx) => {
+      await tx.execute('SET LOCAL synchronous_commit = off');
+      return this.take(tx, payer, unit, quantity, now);
+    });
+    return { payer, unit, periodStart, quantity };
+  }
+
+  /** Records, in the write transaction, the units of a reservation the write used: the ledger's fact. */
+  async settle(tx: EntityManager, reservation: UsageReservation, used: number): Promise<void> {
+    if (used > reservation.quantity) throw new Error(`${used} ${reservation.unit} used of ${reservation.quantity} reserved`);
+    if (used <= 0) return;
+    const { payer, unit, periodStart } = reservation;
+    await this.record(tx, payer, { workspace_id: payer.workspace_id, period_start: periodStart, unit, quantity: used });
+  }
+
+  /** Gives back reserved units a write did not use (a deduplicated write, a refusal, a failed transaction). */
+  async release(reservation: UsageReservation, unused: number): Promise<void> {
+    if (unused <= 0) return;
+    const { payer, unit, periodStart } = reservation;
+    await this.fork().transactional(async (tx) => {
+      await tx.execute('SET LOCAL synchronous_commit = off');
+      await tx.execute(`UPDATE usage SET ${unit} = ${unit} - ? WHERE workspace_id = ? AND period_start = ?`, [unused, payer.workspace_id, periodStart]);
+    });
+  }
+
+  /** The conditional UPDATE of the gate; the period's start, or 429 LIMIT_REACHED. */
+  private async take(tx: EntityManager, payer: Payer, unit: UsageUnit, quantity: number, now: Date): Promise<string> {
+    if (!(USAGE_UNITS as readonly string[]).includes(unit)) throw new Error(`unknown usage unit ${unit}`);
     const standing = await this.standings.admit(payer.workspace_id, tx, now);
     const period = usagePeriodAt(standing, now);
     const cap = periodUnitCap(this.plans[standing.planName], unit);
     // `unit` is one of USAGE_UNITS (checked above): a column name, never user input.
-    const take = () =>
+    const takeFromRow = () =>
       tx.execute<{ used: string }[]>(`UPDATE usage SET ${unit} = ${unit} + ? WHERE workspace_id = ? AND period_start = ? AND ${unit} + ? <= ? RETURNING ${unit} AS used`, [
         quantity,
         payer.workspace_id,
@@ -59,7 +112,7 @@ export class UsageMeter {
         quantity,
         cap,
       ]);
-    let taken = await take();
+    let taken = await takeFromRow();
     if (taken.length === 0 && quantity <= cap) {
       // The period's first units: create its row with them. A concurrent first writer wins the insert; then the
       // row exists and the conditional UPDATE decides.
@@ -67,7 +120,7 @@ export class UsageMeter {
         `INSERT INTO usage (workspace_id, period_start, ${unit}) VALUES (?, ?, ?) ON CONFLICT (workspace_id, period_start) DO NOTHING RETURNING ${unit} AS used`,
         [payer.workspace_id, period.start, quantity],
       );
-      if (taken.length === 0) taken = await take();
+      if (taken.length === 0) taken = await takeFromRow();
     }
     if (taken.length === 0) {
       throw limitReached(`this request needs ${quantity} ${unit}; the plan's ${cap} ${unit} for this period would be passed`, period.end, now, {
@@ -77,7 +130,7 @@ export class UsageMeter {
         requested: quantity,
       });
     }
-    await this.record(tx, payer, { workspace_id: payer.workspace_id, period_start: period.start, unit, quantity });
+    return period.start;
   }
 
   /** One unit in a transaction of its own: a retrieve, charged to the reader before the read runs. */
