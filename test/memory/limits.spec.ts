@@ -211,6 +211,15 @@ describe('memory title and tags are limited in characters, also of 4-byte emoji'
 });
 
 describe('request bodies ≤ 1 MiB, batches too', () => {
+  it('POST /v1/memories/batch of exactly 1 MiB of real memories → 201, every memory stored (the batch travels over NATS in parts)', async () => {
+    const ws = await memoryWorkspace();
+    const { body, count } = batchBodyOfExactly(MIB, 'exact');
+    const response = await postRaw('/v1/memories/batch', ws.key, body);
+    expect([response.status, response.body.created]).toEqual([201, count]);
+    const listed = await api<{ memories: unknown[] }>('GET', `/v1/memories?limit=100`, { token: ws.key });
+    expect(listed.body.memories).toHaveLength(count);
+  }, 60_000);
+
   it('POST /v1/memories/batch of 1 MiB + 1 byte → 413 PAYLOAD_TOO_LARGE with the envelope, nothing written', async () => {
     const ws = await memoryWorkspace();
     const { body } = batchBodyOfExactly(MIB + 1, 'over');

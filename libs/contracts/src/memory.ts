@@ -119,6 +119,13 @@ export interface WriteMemoryReply {
 export interface WriteMemoriesRequest {
   caller: MemoryCaller;
   memories: unknown[];
+  /**
+   * Set when the batch did not fit one NATS message: its first memories were staged as JSON lines with
+   * `stageImport` in `parts` parts under this id, and `memories` holds the rest. The batch is still one
+   * transaction, all or nothing.
+   */
+  upload_id?: string;
+  parts?: number;
 }
 /** Results in the order of the request; the memories themselves are read back by uuid (answers stay small). */
 export interface WriteMemoriesReply {

@@ -8,27 +8,13 @@ import { RpcClient, SharedConnectionNatsClient } from '@mnemo/messaging';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { memoryCallerOf } from '../memories/memories.controller';
 import { callService } from '../spine/call-service';
+import { partsOf } from '../spine/message-parts';
 import { ImportQuery } from './export.dto';
 import { NDJSON_CONTENT_TYPE } from './ndjson-body';
 
 /** How many ordinary RPC timeouts the gateway waits for an import page. */
 const IMPORT_TIMEOUT_FACTOR = 6;
 
-/** Lines of a page grouped into parts that each fit one NATS message, however JSON escapes them. */
-export function partsOf(lines: string[], partBytes: number): string[][] {
-  const parts: string[][] = [[]];
-  let bytes = 0;
-  for (const line of lines) {
-    const size = Buffer.byteLength(JSON.stringify(line), 'utf8') + 1;
-    if (parts[parts.length - 1].length > 0 && bytes + size > partBytes) {
-      parts.push([]);
-      bytes = 0;
-    }
-    parts[parts.length - 1].push(line);
-    bytes += size;
-  }
-  return parts;
-}
 
 /**
  * A workspace's memories and context spaces as NDJSON, out and in. No NATS message exceeds 1 MiB: the export is

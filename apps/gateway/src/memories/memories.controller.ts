@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { v7 as uuidv7 } from 'uuid';
 import {
+  IMPORT_LIMITS,
   MEMORY_RPC,
   MnemoError,
   type BuildContextReply,
@@ -17,6 +19,7 @@ import {
 import { authOf } from '../access/authenticated';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { callService } from '../spine/call-service';
+import { partsOf } from '../spine/message-parts';
 import { etagOf, ifMatchVersion } from '../spine/if-match';
 import { BuildContextBody, ListMemoriesQuery, SearchMemoriesBody, UpdateMemoryBody, WriteMemoriesBody, WriteMemoryBody } from './memories.dto';
 
@@ -53,7 +56,16 @@ export class MemoriesController {
 
   @Post('memories/batch')
   async writeBatch(@Body() body: WriteMemoriesBody, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<WriteMemoriesReply> {
-    const written = await this.call<WriteMemoriesReply>(MEMORY_RPC.writeMemories, { memories: body.memories }, request);
+    // A batch near 1 MiB does not fit one NATS message with its envelope: its first memories are staged in parts.
+    const parts = partsOf(body.memories.map((memory) => JSON.stringify(memory)), IMPORT_LIMITS.partBytes);
+    let payload: Record<string, unknown> = { memories: body.memories };
+    if (parts.length > 1) {
+      const uploadId = uuidv7();
+      const staged = parts.slice(0, -1);
+      for (const [part, lines] of staged.entries()) await this.call(MEMORY_RPC.stageImport, { upload_id: uploadId, part, lines }, request);
+      payload = { upload_id: uploadId, parts: staged.length, memories: parts[parts.length - 1].map((line) => JSON.parse(line) as unknown) };
+    }
+    const written = await this.call<WriteMemoriesReply>(MEMORY_RPC.writeMemories, payload, request);
     void reply.status(written.created > 0 ? 201 : 200);
     return written;
   }

@@ -20,21 +20,7 @@ import { WorkspaceStandings } from '../standing/workspace-standings';
 import { exportPage } from './export-page';
 import { parseImportPage, type ImportedPage } from './import-lines';
 import { importPageInTransaction, type GrantPolicy } from './import-page';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function checkLines(raw: unknown): string[] {
-  if (!Array.isArray(raw) || !raw.every((line) => typeof line === 'string')) throw new MnemoError('VALIDATION_ERROR', 'lines must be a list of strings');
-  return raw;
-}
-
-function checkUpload(uploadId: unknown, part: unknown, max: number): { uploadId: string; part: number } {
-  if (typeof uploadId !== 'string' || !UUID.test(uploadId)) throw new MnemoError('VALIDATION_ERROR', 'upload_id must be a UUID');
-  if (typeof part !== 'number' || !Number.isInteger(part) || part < 0 || part >= max) {
-    throw new MnemoError('VALIDATION_ERROR', `a page has at most ${IMPORT_LIMITS.maxParts} parts`);
-  }
-  return { uploadId, part };
-}
+import { checkLines, checkUpload, dropStaged, stagedLines, stagePart } from './staged-parts';
 
 /**
  * GET /v1/export and POST /v1/import. An export is read page by page (each answer under NATS's 1 MiB); an import
@@ -62,13 +48,7 @@ export class ExportHandlers {
     const caller = checkCaller(request.caller);
     const { uploadId, part } = checkUpload(request.upload_id, request.part, IMPORT_LIMITS.maxParts - 1);
     const lines = checkLines(request.lines);
-    const em = this.runtime.orm.em.fork();
-    await em.execute(`DELETE FROM import_parts WHERE created_at < now() - interval '1 hour'`);
-    await em.execute(
-      `INSERT INTO import_parts (upload_id, part, workspace_id, principal, lines) VALUES (?, ?, ?, ?, ?::jsonb)
-       ON CONFLICT (upload_id, part) DO NOTHING`,
-      [uploadId, part, caller.workspace_id, caller.principal, JSON.stringify(lines)],
-    );
+    await stagePart(this.runtime.orm.em.fork(), caller, uploadId, part, lines);
     return { staged: lines.length };
   }
 
@@ -80,16 +60,7 @@ export class ExportHandlers {
     let lines = checkLines(request.lines);
     const upload = request.upload_id === undefined ? undefined : checkUpload(request.upload_id, request.parts ?? 0, IMPORT_LIMITS.maxParts);
     try {
-      if (upload) {
-        const staged = await em.execute<{ part: number; lines: string[] }[]>(
-          'SELECT part, lines FROM import_parts WHERE upload_id = ? AND workspace_id = ? AND principal = ? ORDER BY part',
-          [upload.uploadId, caller.workspace_id, caller.principal],
-        );
-        if (staged.length !== upload.part || staged.some((row, index) => row.part !== index)) {
-          throw new MnemoError('VALIDATION_ERROR', 'parts of this import page are missing; send the page again');
-        }
-        lines = [...staged.flatMap((row) => row.lines), ...lines];
-      }
+      if (upload) lines = [...(await stagedLines(em, caller, upload)), ...lines];
       const page = parseImportPage(lines, new Date());
       const grants = await this.grantPolicy(caller, page, keepGrants);
       const idempotency = metadata.idempotencyKey
@@ -97,7 +68,7 @@ export class ExportHandlers {
         : undefined;
       return await this.writes.run(caller, idempotency, (tx) => importPageInTransaction(tx, { store: this.runtime.store, writes: this.writes }, caller, page, grants), page.memories.length);
     } finally {
-      if (upload) await em.execute('DELETE FROM import_parts WHERE upload_id = ? AND workspace_id = ?', [upload.uploadId, caller.workspace_id]);
+      if (upload) await dropStaged(em, caller, upload.uploadId);
     }
   }
 

@@ -1,5 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import {
+  IMPORT_LIMITS,
   MEMORY_LIMITS,
   MEMORY_RPC,
   memoryUrn,
@@ -7,6 +8,7 @@ import {
   parseMemoryUuid,
   type GetMemoryReply,
   type ListMemoriesRequest,
+  type MemoryCaller,
   type MemoryPage,
   type MemoryRequest,
   type RpcMetadata,
@@ -25,6 +27,7 @@ import { encodedSize, findLiveMemory, LIVE, MEMORY_COLUMNS, PAGE_BYTE_BUDGET, to
 import { MemoryWrites, type IdempotencyOptions } from './memory.writes';
 import { visibleMemoriesSql } from '../space/space.access';
 import { resolveSpaceFilter } from '../space/space.rows';
+import { checkUpload, dropStaged, stagedLines } from '../export/staged-parts';
 
 function notFound(): MnemoError {
   return new MnemoError('NOT_FOUND', 'no such memory');
@@ -65,7 +68,17 @@ export class MemoryHandlers {
   @RpcHandler('memory', MEMORY_RPC.writeMemories)
   async writeBatch(request: WriteMemoriesRequest, metadata: RpcMetadata = {}): Promise<RpcReply<WriteMemoriesReply>> {
     const caller = checkCaller(request.caller);
-    const items = request.memories;
+    const em = this.runtime.orm.em.fork();
+    const upload = request.upload_id === undefined ? undefined : checkUpload(request.upload_id, request.parts ?? 0, IMPORT_LIMITS.maxParts);
+    try {
+      const staged = upload ? (await stagedLines(em, caller, upload)).map((line) => JSON.parse(line) as unknown) : [];
+      return await this.writeItems(caller, Array.isArray(request.memories) ? [...staged, ...request.memories] : request.memories, metadata);
+    } finally {
+      if (upload) await dropStaged(em, caller, upload.uploadId);
+    }
+  }
+
+  private async writeItems(caller: MemoryCaller, items: unknown, metadata: RpcMetadata): Promise<RpcReply<WriteMemoriesReply>> {
     if (!Array.isArray(items) || items.length === 0 || items.length > MEMORY_LIMITS.batchItems) {
       throw new MnemoError('VALIDATION_ERROR', `memories must be a list of 1 to ${MEMORY_LIMITS.batchItems} memories`);
     }
