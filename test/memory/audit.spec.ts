@@ -144,21 +144,20 @@ describe('the audit log', () => {
     expect((await owner('GET', '/v1/audit-events?limit=100')).status).toBe(200);
   });
 
-  it('takes 1,000 concurrent cross-tenant reads (10 clients) as exactly 1,000 records, and the chain verifies', async () => {
+  it('takes 1,000 cross-tenant reads, 100 at a time, as exactly 1,000 records, and the chain verifies', async () => {
     const [A, B] = await Promise.all([tenant('pro'), tenant('team')]);
     const space = await createSpace(A, { name: 'busy', allowed_tenant_ids: [String(B.id)] });
     await rememberIn(A, space.space_id, 'read a thousand times');
     const path = `/v1/context-spaces/${space.space_id}/memories`;
     // The first read waits for the grant to be active; it is one of the thousand.
     await untilReadable(() => api('GET', path, { token: B.unbound }));
-    // 10 clients at once, 999 reads between them: every read overlaps others on the one chain head, yet the
-    // memory service's queue stays short enough that neither these reads nor other suites' requests on the shared
-    // stack wait past the gateway's RPC timeout on a loaded 2-core machine (each read also takes the reader's
-    // usage row, which serialises the reads anyway).
+    // The other 999 from 100 clients at once: every read overlaps ~99 others on the one chain head and the reader's
+    // usage row. (All 999 in one burst queue past the gateway's 5 s RPC timeout on this 2-core machine: the
+    // service answers 503 UNAVAILABLE for those — shedding load is the reliability issue's business.)
     const responses: ApiResponse[] = [];
     let remaining = 999;
     await Promise.all(
-      Array.from({ length: 10 }, async () => {
+      Array.from({ length: 100 }, async () => {
         while (remaining > 0) {
           remaining -= 1;
           responses.push(await api('GET', path, { token: B.unbound }));

@@ -133,9 +133,18 @@ export class UsageMeter {
     return period.start;
   }
 
-  /** One unit in a transaction of its own: a retrieve, charged to the reader before the read runs. */
+  /**
+   * One unit in a transaction of its own: a retrieve, charged to the reader before the read runs. It commits
+   * without waiting for its WAL flush, so a reader's concurrent reads hold the usage row for microseconds, not
+   * one disk flush each: the flush follows within PostgreSQL's WAL writer delay (or with the next synchronous
+   * commit, such as the read's audit record). A crash inside that window forgets the retrieves it held (the
+   * period then admits that many more): a bounded loss we take for reads, never for writes (see `reserve`).
+   */
   async charge(payer: Payer, unit: UsageUnit, quantity = 1): Promise<void> {
-    await this.fork().transactional((tx) => this.consume(tx, payer, unit, quantity));
+    await this.fork().transactional(async (tx) => {
+      await tx.execute('SET LOCAL synchronous_commit = off');
+      await this.consume(tx, payer, unit, quantity);
+    });
   }
 
   /**
