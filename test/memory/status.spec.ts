@@ -1,7 +1,9 @@
-import { LIFECYCLE_RPC, WORKSPACES_RPC, type GetWorkspaceStandingReply, type WorkspaceStatus } from '@mnemo/contracts';
+import { LIFECYCLE_RPC, periodUnitCap, planLimits, WORKSPACES_RPC, type GetWorkspaceStandingReply, type WorkspaceStatus } from '@mnemo/contracts';
 import { api, connectTestRpc, eventually, type ApiResponse, type TestRpc } from '@mnemo/testing';
 import { memoryTable, memoryWorkspace, type MemoryWorkspace } from './helpers';
 import { memoryCount } from './usage-helpers';
+import { publishUsageFact } from '../billing/helpers';
+import { admin } from '../workspaces/lifecycle-helpers';
 
 interface StandingRow {
   status: WorkspaceStatus;
@@ -130,14 +132,30 @@ describe('workspace status in the memory service', () => {
       ['GET', `/v1/context-spaces/${spaceId}/memories`],
     ];
 
-    // pending_payment comes from the payment provider's flow, which no memory test should drive: the status is
-    // set in the memory service's own projection row (the consumer changes it only on a new workspaces event).
+    // suspended and limit_reached come about through public interfaces: the lifecycle RPC an operator's admin
+    // route calls, and usage facts reaching the workspaces ledger. pending_payment needs a workspace that never
+    // had usage, which these probes' memory and space rule out: it is set in the memory service's own projection
+    // row here (test/billing/subscription.spec.ts drives the real checkout flow to a 402 on a memory route).
+    const enter = async (status: WorkspaceStatus) => {
+      if (status === 'suspended') await rpc.succeed('workspaces', LIFECYCLE_RPC.suspendWorkspace, { workspace_id: ws.workspaceId, reason: 'status probe' });
+      else if (status === 'limit_reached') {
+        const { period_start } = await standingFromWorkspaces(ws.workspaceId);
+        await publishUsageFact(ws.workspaceId, period_start, 'writes', periodUnitCap(planLimits('free'), 'writes'));
+      } else await memoryTable('UPDATE memory.workspace_standings SET status = $2 WHERE workspace_id = $1', [ws.workspaceId, status]);
+    };
+    const leave = async (status: WorkspaceStatus) => {
+      if (status === 'suspended') await rpc.succeed('workspaces', LIFECYCLE_RPC.reinstateWorkspace, { workspace_id: ws.workspaceId, reason: 'status probe over' });
+      else if (status === 'limit_reached') expect((await admin('PUT', `/admin/workspaces/${ws.workspaceId}/plan`, { body: { plan_name: 'pro', reason: 'status probe over' } })).status).toBe(200);
+      else await memoryTable("UPDATE memory.workspace_standings SET status = 'active' WHERE workspace_id = $1", [ws.workspaceId]);
+    };
+
     it.each([
       ['suspended', 403, 'WORKSPACE_SUSPENDED'],
       ['pending_payment', 402, 'PAYMENT_REQUIRED'],
       ['limit_reached', 429, 'LIMIT_REACHED'],
     ] as const)('%s → %d %s, changing nothing', async (status, httpStatus, code) => {
-      await memoryTable('UPDATE memory.workspace_standings SET status = $2 WHERE workspace_id = $1', [ws.workspaceId, status]);
+      await enter(status);
+      await eventually(async () => ((await api('GET', '/v1/teams', { token: ws.key })).status === httpStatus ? true : undefined), 10_000, `the ${status} status`);
       try {
         for (const [method, path, body] of routes()) {
           const response: ApiResponse = await api(method, path, { token: ws.key, body });
@@ -153,10 +171,10 @@ describe('workspace status in the memory service', () => {
         expect(await memoryCount(ws.workspaceId)).toBe(1);
         expect(await memoryTable('SELECT name, deleted_at FROM memory.context_spaces WHERE owner_workspace_id = $1', [ws.workspaceId])).toEqual([{ name: 'status probe', deleted_at: null }]);
       } finally {
-        await memoryTable("UPDATE memory.workspace_standings SET status = 'active' WHERE workspace_id = $1", [ws.workspaceId]);
+        await leave(status);
       }
       // Active again: served.
-      expect((await api('GET', `/v1/memories/${encodeURIComponent(memoryUrn)}`, { token: ws.key })).status).toBe(200);
+      await eventually(async () => ((await api('GET', `/v1/memories/${encodeURIComponent(memoryUrn)}`, { token: ws.key })).status === 200 ? true : undefined), 10_000, 'active again');
     });
   });
 });
