@@ -33,6 +33,9 @@ const SAMPLES: Record<string, { body?: unknown }> = {
   'POST /v1/context-spaces': { body: { name: 'intruder' } },
   'PUT /v1/context-spaces/:space_id': { body: { name: 'intruded' } },
   'POST /v1/import': { body: { type: 'memory' } },
+  'PATCH /v1/organizations/:id': { body: { name: 'Intruded' } },
+  'POST /v1/organizations/:id/members': { body: { email: 'intruder@example.com', role: 'member' } },
+  'PATCH /v1/organizations/:id/members/:userId': { body: { role: 'member' } },
 };
 
 /** A memory and a context space of the owner's workspace, for the memory routes' `:uuid` and `:space_id` (made in beforeAll). */
@@ -112,6 +115,48 @@ describe('authorization matrix', () => {
       expect(response.status).toBe(404);
       expect(Object.keys(response.body)).toEqual(['error']);
     }
+  });
+
+  // Organization routes (session only): a stranger's session learns nothing and changes nothing; any API key,
+  // even one of the organization's own workspace with every scope, is refused by the gateway.
+  const organizationRoutes = Object.entries(ROUTE_ACCESS).filter(([route, rule]) => rule.auth === 'user' && route.includes('/v1/organizations/:id'));
+  const fillOrganization = (pattern: string) =>
+    pattern.replace(':id', fixture.owner.organization.id).replace(':userId', fixture.owner.user.id);
+  const organizationAsSeen = async () => {
+    const mine = (await api('GET', '/v1/organizations', { token: fixture.owner.token })).body.organizations;
+    const members = (await api('GET', `/v1/organizations/${fixture.owner.organization.id}/members`, { token: fixture.owner.token })).body;
+    return { mine, members };
+  };
+
+  it('covers every organization route and every one with a body has a sample', () => {
+    expect(organizationRoutes.length).toBeGreaterThanOrEqual(7);
+    for (const [route] of organizationRoutes) {
+      const [method] = route.split(' ');
+      if (['POST', 'PATCH', 'PUT'].includes(method)) expect([route, SAMPLES[route]?.body]).toEqual([route, expect.anything()]);
+    }
+  });
+
+  it.each(organizationRoutes.map(([route]) => [route]))('%s: a session of a stranger gets 404 with only an error, the organization unchanged', async (route) => {
+    const [method, pattern] = route.split(' ');
+    const before = await organizationAsSeen();
+    const response = await api(method, fillOrganization(pattern), { token: stranger.token, body: SAMPLES[route]?.body });
+    expect(response.status).toBe(404);
+    expect(Object.keys(response.body)).toEqual(['error']);
+    expect(await organizationAsSeen()).toEqual(before);
+  });
+
+  it.each(organizationRoutes.map(([route]) => [route]))('%s: an API key (of the organization\'s own workspace, every scope) gets 403', async (route) => {
+    const [method, pattern] = route.split(' ');
+    const ownKey = await mintKey(fixture.owner.token, fixture.owner.workspace.workspace_id, [...SCOPES]);
+    const before = await organizationAsSeen();
+    for (const token of [ownKey.key, strangerKey]) {
+      const response = await api(method, fillOrganization(pattern), { token, body: SAMPLES[route]?.body });
+      expect(response.status).toBe(403);
+      expect(Object.keys(response.body)).toEqual(['error']);
+      expect(response.body.error.code).toBe('FORBIDDEN');
+    }
+    expect(await organizationAsSeen()).toEqual(before);
+    await api('DELETE', `/v1/workspaces/${fixture.owner.workspace.workspace_id}/api-keys/${ownKey.id}`, { token: fixture.owner.token });
   });
 
   it('refuses a malformed or unknown workspace id with 404', async () => {

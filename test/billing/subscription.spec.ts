@@ -10,7 +10,7 @@ describe('GET /v1/plans', () => {
     expect(response.status).toBe(200);
     expect(Object.keys(response.body)).toEqual(['plans']);
     expect(response.body.plans.map((plan: { name: string }) => plan.name)).toEqual(['free', 'pro', 'team']);
-    const [free, pro] = response.body.plans;
+    const [free, pro, team] = response.body.plans;
     expect(free).toEqual({
       name: 'free',
       prices: null,
@@ -32,6 +32,18 @@ describe('GET /v1/plans', () => {
       requests_per_second: 100,
       burst: 200,
       max_api_keys: 50,
+      min_schedule_interval_minutes: 60,
+      sharing: true,
+    });
+    expect(team).toEqual({
+      name: 'team',
+      prices: { monthly_cents: 29_900, annual_cents: 299_000 },
+      included_units: { writes: 2_000_000, retrieves: 10_000_000, runs: 100_000 },
+      overage_cents_per_thousand: { writes: 30, retrieves: 8, runs: 150 },
+      cost_cap_cents: 50_000,
+      requests_per_second: 500,
+      burst: 1000,
+      max_api_keys: 200,
       min_schedule_interval_minutes: 60,
       sharing: true,
     });

@@ -53,7 +53,12 @@ describe('DELETE /v1/workspaces/:id', () => {
       return events.length > 0 ? events : undefined;
     }, 15_000, 'workspace.deleted on NATS');
     expect(published.map((event) => event.data)).toEqual([{ workspace_id: id, organization_id: ada.organization.id, erasure_id: deleted.body.erasure_id }]);
-    // The slug is free again, and a second deletion finds nothing.
+    // A second deletion finds nothing.
     expect((await api('DELETE', `/v1/workspaces/${id}`, { token: ada.token, body: { confirm_slug: ada.workspace.slug } })).status).toBe(404);
+    // The slug is free again: someone else's new workspace takes it.
+    const bob = await signUp();
+    const reused = await api('POST', '/v1/workspaces', { token: bob.token, body: { name: 'Reuser', slug: ada.workspace.slug, organization_id: bob.organization.id } });
+    expect(reused.status).toBe(201);
+    expect(reused.body.workspace.slug).toBe(ada.workspace.slug);
   });
 });

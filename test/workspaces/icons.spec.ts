@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { api, environmentOf, eventually, freePort, mintKey, signUp, startGateway, testStack, type TestUser } from '@mnemo/testing';
+import { workspacesReplicaEnvironment } from './lifecycle-helpers';
 
 const MiB = 1024 * 1024;
 
@@ -281,7 +282,15 @@ describe('workspace icons', () => {
     // A replica of the workspaces service whose sweeper purges after one second (the default is 24 h).
     const port = await freePort();
     const replica = spawn(process.execPath, [join(process.cwd(), 'dist', 'apps', 'workspaces', 'src', 'main.js')], {
-      env: { ...process.env, ...environmentOf(testStack().config), PORT: String(port), ICON_UPLOAD_RETENTION_SECONDS: '1', ICON_SWEEP_INTERVAL_SECONDS: '1' },
+      env: {
+        ...process.env,
+        // As the stack's own process in everything else: it answers other tests' requests while it runs.
+        ...workspacesReplicaEnvironment(),
+        ...environmentOf(testStack().config),
+        PORT: String(port),
+        ICON_UPLOAD_RETENTION_SECONDS: '1',
+        ICON_SWEEP_INTERVAL_SECONDS: '1',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let replicaErrors = '';

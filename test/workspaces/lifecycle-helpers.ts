@@ -2,7 +2,7 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { NatsNames, type EventEnvelope } from '@mnemo/contracts';
-import { testStack, TEST_DATABASE_URL } from '@mnemo/testing';
+import { testStack, TEST_DATABASE_URL, TEST_REDIS_URL } from '@mnemo/testing';
 
 /** A call to the gateway's admin port, with the operator credential unless `token` says otherwise. */
 export async function admin(method: string, path: string, options: { body?: unknown; token?: string | null } = {}) {
@@ -54,4 +54,26 @@ export async function stackQuery<T = Record<string, unknown>>(sql: string, param
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The settings a second workspaces-service process needs to act like the stack's own: it joins the same RPC
+ * queue group, so it answers any test's requests (payment webhooks included) while it runs.
+ */
+export function workspacesReplicaEnvironment(): NodeJS.ProcessEnv {
+  const stack = testStack();
+  return {
+    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_NAME: stack.databaseName,
+    NATS_URL: stack.config.natsUrl,
+    NATS_PREFIX: stack.natsPrefix,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: `${stack.natsPrefix}:`,
+    OPERATOR_TOKEN: stack.operatorToken,
+    STRIPE_SECRET_KEY: process.env.MNEMO_TEST_STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: process.env.MNEMO_TEST_STRIPE_WEBHOOK_SECRET,
+    STRIPE_API_BASE: process.env.MNEMO_TEST_STRIPE_API_BASE,
+    PUBLIC_URL: stack.gatewayUrl,
+    BILLING_GRACE_DAYS: '7',
+  };
 }

@@ -107,6 +107,34 @@ describe('workspaces', () => {
       expect((await createInOrg(ada, { name: uniqueName(), organization_name: 'Another' })).status).toBe(400);
     });
 
+    it('admits the lower edges: a 2-character slug and domain and organization name; refuses 1', async () => {
+      const ada = await signUp();
+      // A random 2-character slug may already be someone's: a 409 proves the length was admitted, so draw again.
+      let twoCharacters: { status: number; body: any } | undefined;
+      for (let attempt = 0; attempt < 10 && (!twoCharacters || twoCharacters.status === 409); attempt++) {
+        const slug = uniqueSlug('x').slice(-2).replace(/^-/, 'z');
+        twoCharacters = await createInOrg(ada, { name: uniqueName(), slug });
+        if (twoCharacters.status === 201) expect(twoCharacters.body.workspace.slug).toBe(slug);
+      }
+      expect(twoCharacters!.status).toBe(201);
+      // Workspace-api create (a new organization), at most 3 per user: the domain and organization name edges.
+      const bob = await signUp();
+      const oneCharacterDomain = await create(bob, { name: uniqueName(), domain: 'd' });
+      expect(oneCharacterDomain.status).toBe(400);
+      // Refused by the gateway's DTO, which lists its problems per field.
+      expect(oneCharacterDomain.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['domain']);
+      const twoCharacterDomain = await create(bob, { name: uniqueName(), domain: 'dd' });
+      expect(twoCharacterDomain.status).toBe(201);
+      expect(twoCharacterDomain.body.workspace.domain).toBe('dd');
+      const oneCharacterOrganization = await create(bob, { name: uniqueName(), organization_name: 'o' });
+      expect(oneCharacterOrganization.status).toBe(400);
+      expect(oneCharacterOrganization.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['organization_name']);
+      const carl = await signUp();
+      const twoCharacterOrganization = await create(carl, { name: uniqueName(), organization_name: 'oo' });
+      expect(twoCharacterOrganization.status).toBe(201);
+      expect(twoCharacterOrganization.body.organization.name).toBe('oo');
+    });
+
     it('creates nothing on a refused request', async () => {
       const ada = await signUp();
       const before = (await api('GET', '/v1/workspaces', { token: ada.token })).body.workspaces.length;

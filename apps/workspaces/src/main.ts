@@ -14,6 +14,7 @@ import { JoinCodeRecord, WorkspaceRecord } from './workspace/workspace.projectio
 import { usageLedgerConsumers } from './usage/usage-ledger.consumer';
 import { WorkspacesModule } from './workspaces.module';
 import { Payments } from './migrations/0006-payments';
+import { OverageCharges } from './migrations/0007-overage-charges';
 import { billingProviders } from './billing/billing.providers';
 import { SubscriptionRecord } from './billing/subscription.projection';
 
@@ -26,6 +27,7 @@ runServiceMain({
     { name: '0004_icons_and_navigation', class: IconsAndNavigation },
     { name: '0005_lifecycle_and_usage', class: LifecycleAndUsage },
     { name: '0006_payments', class: Payments },
+    { name: '0007_overage_charges', class: OverageCharges },
   ],
   // The icon sweeper purges unclaimed uploads (ICON_UPLOAD_RETENTION_SECONDS, validated here at start).
   providers: () => [{ provide: ICON_SETTINGS, useValue: loadIconSettings(process.env) }, IconSweeper, ...billingProviders(process.env)],

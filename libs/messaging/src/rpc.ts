@@ -41,9 +41,13 @@ export class SharedConnectionNatsServer extends ServerNats {
     }
   }
 
-  /** Stops taking requests; the shared connection is drained by its owner, not here. */
+  /**
+   * Stops taking requests. Drained, not unsubscribed: requests the server already delivered to this process are
+   * still handed to their handlers (an unsubscribe dropped them, and their callers waited out the RPC timeout
+   * while another replica could have answered). The shared connection is drained by its owner, not here.
+   */
   override async close(): Promise<void> {
-    for (const subscription of this.ownSubscriptions.splice(0)) subscription.unsubscribe();
+    await Promise.all(this.ownSubscriptions.splice(0).map((subscription) => subscription.drain()));
   }
 }
 

@@ -8,7 +8,8 @@ import { api, type ApiResponse } from './users';
  * (`STRIPE_API_BASE`). It keeps customers, checkout sessions and subscriptions in memory, answers in Stripe's
  * shapes, checks the secret key, and replays a repeated `Idempotency-Key`. Stripe's hosted checkout page does
  * not exist here: `POST /_fake/checkout/sessions/:id/complete` plays the payer, and the tests send the events
- * Stripe would send, signed with the library's own test helper.
+ * Stripe would send, signed with the library's own test helper. Invoice items (one-off charges such as a
+ * period's overage) are kept per customer and shown by `GET /_fake/customers/:id/invoiceitems`.
  */
 export interface FakeStripeServer {
   url: string;
@@ -59,6 +60,7 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
   const customers = new Map<string, StripeObject>();
   const sessions = new Map<string, StripeObject>();
   const subscriptions = new Map<string, StripeObject>();
+  const invoiceItems: StripeObject[] = [];
   const idempotent = new Map<string, { status: number; body: unknown }>();
   let url = '';
 
@@ -125,6 +127,32 @@ export async function startFakeStripe(): Promise<FakeStripeServer> {
       if (method === 'DELETE') Object.assign(subscription, { status: 'canceled', canceled_at: now });
       return { status: 200, body: subscription };
     }
+    if (method === 'POST' && path === '/v1/invoiceitems') {
+      const customer = typeof form.customer === 'string' ? customers.get(form.customer) : undefined;
+      if (!customer) return notFound('customer', String(form.customer));
+      const amount = Number(form.amount);
+      if (!Number.isInteger(amount) || typeof form.currency !== 'string') {
+        return { status: 400, body: { error: { type: 'invalid_request_error', message: 'amount (an integer) and currency are required' } } };
+      }
+      const item: StripeObject = {
+        id: newId('ii'),
+        object: 'invoiceitem',
+        date: now,
+        customer: customer.id,
+        amount,
+        currency: form.currency,
+        description: form.description ?? null,
+        metadata: form.metadata ?? {},
+        invoice: null,
+        livemode: false,
+      };
+      invoiceItems.push(item);
+      return { status: 200, body: item };
+    }
+    if (method === 'GET' && (match = path.match(/^\/_fake\/customers\/([^/]+)\/invoiceitems$/))) {
+      const customerId = match[1];
+      return { status: 200, body: { object: 'list', data: invoiceItems.filter((item) => item.customer === customerId) } };
+    }
     // The payer completing the hosted checkout page.
     if (method === 'POST' && (match = path.match(/^\/_fake\/checkout\/sessions\/([^/]+)\/complete$/))) {
       const session = sessions.get(match[1]);
@@ -182,6 +210,8 @@ export interface FakeStripe {
   completeCheckout(sessionId: string): Promise<{ session: StripeObject; subscription: StripeObject }>;
   getCheckoutSession(sessionId: string): Promise<StripeObject>;
   getSubscription(subscriptionId: string): Promise<StripeObject>;
+  /** Every invoice item the fake received for a customer (each distinct one; an idempotent replay adds none). */
+  invoiceItems(customerId: string): Promise<StripeObject[]>;
   /** A Stripe event around `object`, created at `created` (Unix seconds; default now). */
   event(type: string, object: Record<string, unknown>, created?: number): StripeObject;
   /** Sends a webhook to the gateway, signed like Stripe does (or with another secret / timestamp). */
@@ -205,6 +235,7 @@ export function fakeStripe(): FakeStripe {
     completeCheckout: (sessionId) => call('POST', `/_fake/checkout/sessions/${sessionId}/complete`),
     getCheckoutSession: (sessionId) => call('GET', `/v1/checkout/sessions/${sessionId}`),
     getSubscription: (subscriptionId) => call('GET', `/v1/subscriptions/${subscriptionId}`),
+    invoiceItems: async (customerId) => (await call('GET', `/_fake/customers/${customerId}/invoiceitems`)).data,
     event(type, object, created = Math.floor(Date.now() / 1000)) {
       return { id: newId('evt'), object: 'event', api_version: '2025-01-01', created, type, livemode: false, pending_webhooks: 1, data: { object }, request: { id: null, idempotency_key: null } };
     },

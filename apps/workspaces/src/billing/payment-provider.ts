@@ -17,6 +17,11 @@ export interface PaymentProvider {
   /** Ends a subscription at once (the one an upgrade replaced). */
   cancelNow(subscriptionId: string): Promise<void>;
   /**
+   * Adds a one-off charge to the customer's next invoice (a period's overage). The idempotency key makes a
+   * repeated call (a retry after a lost answer, another replica) the same charge, never a second one.
+   */
+  createInvoiceItem(input: InvoiceItemRequest): Promise<{ invoiceItemId: string }>;
+  /**
    * Verifies the signature over the raw body (and the timestamp's tolerance) and reads the event; throws
    * `WebhookSignatureInvalid` when either fails.
    */
@@ -31,6 +36,15 @@ export interface CheckoutRequest {
   priceCents: number;
   successUrl: string;
   cancelUrl: string;
+}
+
+export interface InvoiceItemRequest {
+  customerId: string;
+  amountCents: number;
+  currency: 'usd';
+  description: string;
+  idempotencyKey: string;
+  metadata: Record<string, string>;
 }
 
 export class WebhookSignatureInvalid extends Error {}

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { BillingConfig } from '@mnemo/contracts';
-import { WebhookSignatureInvalid, type CheckoutRequest, type PaymentEvent, type PaymentFact, type PaymentProvider } from './payment-provider';
+import { WebhookSignatureInvalid, type CheckoutRequest, type InvoiceItemRequest, type PaymentEvent, type PaymentFact, type PaymentProvider } from './payment-provider';
 
 /** Stripe's own default tolerance: a signature older than 5 minutes is a replay. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -83,6 +83,14 @@ export class StripePaymentProvider implements PaymentProvider {
 
   async cancelNow(subscriptionId: string): Promise<void> {
     await this.stripe.subscriptions.cancel(subscriptionId);
+  }
+
+  async createInvoiceItem(input: InvoiceItemRequest): Promise<{ invoiceItemId: string }> {
+    const item = await this.stripe.invoiceItems.create(
+      { customer: input.customerId, amount: input.amountCents, currency: input.currency, description: input.description, metadata: input.metadata },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return { invoiceItemId: item.id };
   }
 
   parseWebhook(rawBody: Buffer, signature: string): PaymentEvent {

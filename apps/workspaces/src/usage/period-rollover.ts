@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { MnemoError } from '@mnemo/contracts';
 import { DueWorkPoller, SERVICE_RUNTIME, type ServiceRuntime } from '@mnemo/messaging';
+import { BILLING, type Billing } from '../billing/billing.settings';
+import { recordOverageCharge } from '../billing/overage-charges';
 import { decideOnWorkspace } from '../workspace/workspace.commands';
 import { periodContaining } from './usage-period';
 
@@ -8,7 +10,8 @@ import { periodContaining } from './usage-period';
 const BATCH = 50;
 
 /**
- * Starts each workspace's next monthly period when the current one ends. The due rows live in `usage_periods`;
+ * Starts each workspace's next monthly period when the current one ends, recording the ended period's overage
+ * charge (if any) in the same transaction. The due rows live in `usage_periods`;
  * every replica polls, and a row is claimed with FOR UPDATE SKIP LOCKED, so exactly one replica rolls a
  * workspace over (another one skips the locked row, and once committed the row is no longer due).
  */
@@ -16,7 +19,10 @@ const BATCH = 50;
 export class PeriodRollover implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly poller: DueWorkPoller;
 
-  constructor(@Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime) {
+  constructor(
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(BILLING) private readonly billing: Billing,
+  ) {
     this.poller = new DueWorkPoller({
       what: 'usage period rollover',
       intervalMs: runtime.config.usageRolloverPollMs,
@@ -49,6 +55,8 @@ export class PeriodRollover implements OnApplicationBootstrap, OnModuleDestroy {
       const next = periodContaining(anchor, new Date(), current.index + 1);
       try {
         await decideOnWorkspace(em, this.runtime.store, workspaceId, { type: 'StartPeriod', periodStart: next.start, periodEnd: next.end }, `system:rollover:${process.pid}`);
+        // The ended period's overage, recorded with the rollover (or not at all); the OverageBilling poller bills it.
+        await recordOverageCharge(em, this.billing, workspaceId, { start: new Date(due.period_start), end: new Date(current.end) });
       } catch (error) {
         if (!(error instanceof MnemoError)) throw error;
         if (error.code === 'NOT_FOUND') {
