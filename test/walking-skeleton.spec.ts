@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMON_OPERATIONS, loadConfig, MAX_NATS_PAYLOAD_BYTES } from '@mnemo/contracts';
 import { cleanUpIsolated, connectTestRpc, eventually, freePort, isolatedConfig, testStack, TEST_DATABASE_URL } from '@mnemo/testing';
+import { MAX_NATS_BODY_BYTES } from '@mnemo/messaging';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 
 function logLines(app: string): Record<string, unknown>[] {
@@ -34,11 +35,13 @@ describe('walking skeleton', () => {
     }
   });
 
-  it('refuses an RPC payload over 1 MiB before sending it', async () => {
+  it('refuses an RPC payload that would pass 1 MiB with its headers before sending it', async () => {
     const rpc = await connectTestRpc(2000);
     try {
-      const reply = await rpc.call('identity', COMMON_OPERATIONS.health, { blob: 'x'.repeat(MAX_NATS_PAYLOAD_BYTES) });
-      expect(reply).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', details: { limit: MAX_NATS_PAYLOAD_BYTES } } });
+      expect(MAX_NATS_BODY_BYTES).toBeLessThan(MAX_NATS_PAYLOAD_BYTES);
+      // A body just over the allowance: under 1 MiB alone, but not with the headers the server counts too.
+      const reply = await rpc.call('identity', COMMON_OPERATIONS.health, { blob: 'x'.repeat(MAX_NATS_BODY_BYTES) });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', details: { limit: MAX_NATS_BODY_BYTES } } });
       expect(await rpc.call('identity', COMMON_OPERATIONS.health, { blob: 'x'.repeat(1000) })).toEqual({ ok: true, data: { service: 'identity', status: 'ok' } });
     } finally {
       await rpc.close();
