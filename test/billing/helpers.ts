@@ -1,7 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
-import { v7 as uuidv7 } from 'uuid';
-import { NatsNames, type UsageUnit } from '@mnemo/contracts';
-import { api, connectTestRpc, fakeStripe, testStack, type TestUser } from '@mnemo/testing';
+import { api, fakeStripe, type TestUser } from '@mnemo/testing';
 
 export const stripe = () => fakeStripe();
 
@@ -58,24 +55,4 @@ export function invoice(customer: string, subscription: string, extra: Record<st
 export const DAY = 24 * 60 * 60;
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** A `usage.recorded` fact as the memory service's outbox relay publishes it (see test/workspaces/usage.spec.ts). */
-export async function publishUsageFact(workspaceId: number, periodStart: string, unit: UsageUnit, quantity: number): Promise<void> {
-  const names = new NatsNames(testStack().natsPrefix);
-  const event = {
-    id: uuidv7(),
-    type: 'usage.recorded',
-    schemaVersion: 1,
-    streamId: `usage-${workspaceId}`,
-    streamVersion: 1,
-    workspaceId: String(workspaceId),
-    actor: 'system:test',
-    occurredAt: new Date().toISOString(),
-    data: { workspace_id: workspaceId, period_start: periodStart, unit, quantity },
-  };
-  const rpc = await connectTestRpc();
-  try {
-    await jetstream(rpc.nc).publish(names.event('memory', 'usage', 'recorded'), JSON.stringify(event), { msgID: event.id });
-  } finally {
-    await rpc.close();
-  }
-}
+export { publishUsageFact } from '../workspaces/lifecycle-helpers';

@@ -1,8 +1,9 @@
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
-import { NatsNames, type EventEnvelope } from '@mnemo/contracts';
-import { testStack, TEST_DATABASE_URL, TEST_REDIS_URL } from '@mnemo/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { NatsNames, type EventEnvelope, type UsageUnit } from '@mnemo/contracts';
+import { connectTestRpc, testStack, TEST_DATABASE_URL, TEST_REDIS_URL } from '@mnemo/testing';
 
 /** A call to the gateway's admin port, with the operator credential unless `token` says otherwise. */
 export async function admin(method: string, path: string, options: { body?: unknown; token?: string | null } = {}) {
@@ -76,4 +77,32 @@ export function workspacesReplicaEnvironment(): NodeJS.ProcessEnv {
     PUBLIC_URL: stack.gatewayUrl,
     BILLING_GRACE_DAYS: '7',
   };
+}
+
+/** A `usage.recorded` fact as the memory service's outbox relay publishes it; `copies` deliveries of the same event id. */
+export async function publishUsageFact(workspaceId: number, periodStart: string, unit: UsageUnit, quantity: number, copies = 1): Promise<string> {
+  const names = new NatsNames(testStack().natsPrefix);
+  const event = {
+    id: uuidv7(),
+    type: 'usage.recorded',
+    schemaVersion: 1,
+    streamId: `usage-${workspaceId}`,
+    streamVersion: 1,
+    workspaceId: String(workspaceId),
+    actor: 'system:test',
+    occurredAt: new Date().toISOString(),
+    data: { workspace_id: workspaceId, period_start: periodStart, unit, quantity },
+  };
+  const rpc = await connectTestRpc();
+  try {
+    const js = jetstream(rpc.nc);
+    // Distinct message ids get past JetStream's duplicate window: only the consumer's inbox stands between a
+    // redelivery and a double count.
+    for (let copy = 0; copy < copies; copy++) {
+      await js.publish(names.event('memory', 'usage', 'recorded'), JSON.stringify(event), { msgID: `${event.id}-${copy}` });
+    }
+  } finally {
+    await rpc.close();
+  }
+  return event.id;
 }

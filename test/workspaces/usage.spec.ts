@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import { v7 as uuidv7 } from 'uuid';
-import { DEFAULT_PLAN_LIMITS, NatsNames, periodUnitCap, type UsageUnit, type WorkspaceStatusResource } from '@mnemo/contracts';
-import { api, connectTestRpc, eventually, freePort, signUp, testStack, TEST_DATABASE_URL, TEST_REDIS_URL, type TestUser } from '@mnemo/testing';
-import { admin, publishedWorkspaceEvents, stackQuery } from './lifecycle-helpers';
+import { DEFAULT_PLAN_LIMITS, NatsNames, periodUnitCap, type WorkspaceStatusResource } from '@mnemo/contracts';
+import { api, connectTestRpc, eventually, freePort, signUp, testStack, type TestUser } from '@mnemo/testing';
+import { admin, publishedWorkspaceEvents, publishUsageFact, stackQuery, workspacesReplicaEnvironment } from './lifecycle-helpers';
 
 const FREE_WRITES = DEFAULT_PLAN_LIMITS.free.includedUnits.writes;
 
@@ -14,33 +13,7 @@ const status = async (user: TestUser): Promise<WorkspaceStatusResource> => {
   return response.body;
 };
 
-/** A `usage.recorded` fact as the memory service's outbox relay publishes it; `copies` deliveries of the same event id. */
-async function recordUsage(workspaceId: number, periodStart: string, unit: UsageUnit, quantity: number, copies = 1): Promise<string> {
-  const names = new NatsNames(testStack().natsPrefix);
-  const event = {
-    id: uuidv7(),
-    type: 'usage.recorded',
-    schemaVersion: 1,
-    streamId: `usage-${workspaceId}`,
-    streamVersion: 1,
-    workspaceId: String(workspaceId),
-    actor: 'system:test',
-    occurredAt: new Date().toISOString(),
-    data: { workspace_id: workspaceId, period_start: periodStart, unit, quantity },
-  };
-  const rpc = await connectTestRpc();
-  try {
-    const js = jetstream(rpc.nc);
-    // Distinct message ids get past JetStream's duplicate window: only the consumer's inbox stands between a
-    // redelivery and a double count.
-    for (let copy = 0; copy < copies; copy++) {
-      await js.publish(names.event('memory', 'usage', 'recorded'), JSON.stringify(event), { msgID: `${event.id}-${copy}` });
-    }
-  } finally {
-    await rpc.close();
-  }
-  return event.id;
-}
+const recordUsage = publishUsageFact;
 
 const inboxRows = async (eventId: string) =>
   (await stackQuery(`SELECT 1 FROM workspaces.inbox WHERE consumer = 'workspaces.usage-ledger' AND event_id = $1`, [eventId])).length;
@@ -123,24 +96,13 @@ describe('usage period rollover', () => {
 
   /** A second workspaces-service process on the test stack: both poll for due periods. */
   async function startSecondReplica(): Promise<void> {
-    const stack = testStack();
     const port = await freePort();
     replica = spawn(process.execPath, [join(process.cwd(), 'dist', 'apps', 'workspaces', 'src', 'main.js')], {
       env: {
         ...process.env,
+        ...workspacesReplicaEnvironment(),
         PORT: String(port),
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_NAME: stack.databaseName,
-        NATS_URL: stack.config.natsUrl,
-        NATS_PREFIX: stack.natsPrefix,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: `${stack.natsPrefix}:`,
-        OPERATOR_TOKEN: stack.operatorToken,
         USAGE_ROLLOVER_POLL_MS: '200',
-        STRIPE_SECRET_KEY: process.env.MNEMO_TEST_STRIPE_SECRET_KEY,
-        STRIPE_WEBHOOK_SECRET: process.env.MNEMO_TEST_STRIPE_WEBHOOK_SECRET,
-        STRIPE_API_BASE: process.env.MNEMO_TEST_STRIPE_API_BASE,
-        PUBLIC_URL: stack.gatewayUrl,
         LOG_LEVEL: 'warn',
       },
       stdio: 'ignore',
