@@ -42,6 +42,9 @@ export default async function globalSetup(): Promise<void> {
       PASSWORD_HASH_PROFILE: 'test',
       // Tests speak for many clients through X-Forwarded-For, as a load balancer would.
       TRUST_PROXY: 'true',
+      // The suite runs on a shared 2-core machine where a signup can queue for seconds behind other suites; the
+      // timeout itself is tested on its own (walking-skeleton, 1 s), so the shared stack waits longer than 5 s.
+      RPC_TIMEOUT_MS: '15000',
       STRIPE_SECRET_KEY: stripe.secretKey,
       STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
       STRIPE_API_BASE: stripe.url,
