@@ -56,6 +56,36 @@ export const LIMIT_ENV: Record<string, string> = {
 };
 
 /**
+ * The environment of a stack a benchmark starts: the machine's services under its own database and prefixes,
+ * every limit raised (LIMIT_ENV), cheap password hashing as in the tests, no SMTP server (the logging mailer),
+ * no load balancer (every request is 127.0.0.1), no telemetry export, and a fresh audit signing key (the memory
+ * service refuses to start without one). `extra` adds or overrides.
+ */
+export function benchStackEnvironment(
+  stack: { databaseName: string; natsPrefix: string; redisPrefix: string; gatewayPort: number },
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_NAME: stack.databaseName,
+    NATS_URL: TEST_NATS_URL,
+    NATS_PREFIX: stack.natsPrefix,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: stack.redisPrefix,
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${stack.gatewayPort}`,
+    LOG_LEVEL: 'warn',
+    PASSWORD_HASH_PROFILE: 'test',
+    SMTP_URL: undefined,
+    TRUST_PROXY: undefined,
+    OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+    AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
+    ...LIMIT_ENV,
+    ...extra,
+  };
+}
+
+/**
  * Names `RATE_LIMIT_*` counts the built gateway reads that `LIMIT_ENV` does not raise (durations, `*_MS`, are
  * not limits), so a limit added later shows up in the bench's output instead of as unexplained 429s.
  */
@@ -324,27 +354,7 @@ export const gatewayAuthBenchmark: BenchmarkModule = {
       log(`  starting the stack: database ${databaseName}, NATS prefix ${natsPrefix}, gateway on 127.0.0.1:${gatewayPort}, logs in ${logDir}`);
       const t0 = Date.now();
       stack = await startStack({
-        env: {
-          DATABASE_URL: TEST_DATABASE_URL,
-          DATABASE_NAME: databaseName,
-          NATS_URL: TEST_NATS_URL,
-          NATS_PREFIX: natsPrefix,
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_PREFIX: redisPrefix,
-          HOST: '127.0.0.1',
-          PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
-          LOG_LEVEL: 'warn',
-          // Cheap password hashing, as in the tests: 200 logins would otherwise take minutes of CPU.
-          PASSWORD_HASH_PROFILE: 'test',
-          // No SMTP server: the logging mailer takes the verification mail.
-          SMTP_URL: undefined,
-          // No load balancer: every request comes from 127.0.0.1 and is counted as such.
-          TRUST_PROXY: undefined,
-          OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
-          // The memory service signs audit checkpoints and refuses to start without a key.
-          AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
-          ...LIMIT_ENV,
-        },
+        env: benchStackEnvironment({ databaseName, natsPrefix, redisPrefix, gatewayPort }),
         gatewayPort,
         servicePortBase,
         logDir,

@@ -5,14 +5,13 @@
  * (RPC_TIMEOUT_MS; 5 s by default), so requests queued at high concurrency are measured, not refused.
  * `stop` removes everything it created.
  */
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
 import { loadConfig, type MnemoConfig } from '@mnemo/contracts';
 import { adminConnectionUrl, roleConnectionUrl, serviceDatabase } from '@mnemo/event-store';
-import { cleanUpIsolated, freePort, TEST_DATABASE_URL, TEST_NATS_URL, TEST_REDIS_URL, uniqueId } from '@mnemo/testing';
+import { cleanUpIsolated, freePort, TEST_DATABASE_URL, TEST_NATS_URL, uniqueId } from '@mnemo/testing';
 import { startStack, type RunningStack } from '../scripts/stack';
-import { freeServicePortBase, LIMIT_ENV } from './gateway-auth';
+import { benchStackEnvironment, freeServicePortBase } from './gateway-auth';
 import { describe } from './harness';
 
 const UNLIMITED = '1000000000';
@@ -64,27 +63,15 @@ export async function startMemoryBenchStack(log: (line: string) => void): Promis
   };
   try {
     stack = await startStack({
-      env: {
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_NAME: databaseName,
-        NATS_URL: TEST_NATS_URL,
-        NATS_PREFIX: natsPrefix,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: `${natsPrefix}:`,
-        HOST: '127.0.0.1',
-        PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
-        LOG_LEVEL: 'warn',
-        PASSWORD_HASH_PROFILE: 'test',
-        SMTP_URL: undefined,
-        TRUST_PROXY: undefined,
-        OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
-        ELASTICSEARCH_URL: undefined,
-        AUDIT_SIGNING_KEY: randomBytes(32).toString('base64'),
-        // Requests queue behind each other at high concurrency on a busy machine: measure them, do not time them out.
-        RPC_TIMEOUT_MS: '30000',
-        ...LIMIT_ENV,
-        ...QUOTA_ENV,
-      },
+      env: benchStackEnvironment(
+        { databaseName, natsPrefix, redisPrefix: `${natsPrefix}:`, gatewayPort },
+        {
+          ELASTICSEARCH_URL: undefined,
+          // Requests queue behind each other at high concurrency on a busy machine: measure them, do not time them out.
+          RPC_TIMEOUT_MS: '30000',
+          ...QUOTA_ENV,
+        },
+      ),
       gatewayPort,
       servicePortBase,
       logDir,

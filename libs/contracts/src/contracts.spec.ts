@@ -69,6 +69,8 @@ describe('NATS names', () => {
   it('prefix every subject, stream and consumer', () => {
     expect(names.rpc('workspaces', 'createPersonalWorkspace')).toBe('mnemo.rpc.workspaces.createPersonalWorkspace');
     expect(names.event('workspaces', 'workspace', 'suspended')).toBe('mnemo.workspaces.workspace.suspended');
+    expect(names.eventOfType('workspaces', 'workspace.deleted')).toBe('mnemo.workspaces.workspace.deleted');
+    expect(() => names.eventOfType('memory', 'purged')).toThrow('<aggregate>.<event>');
     expect(names.eventStream('memory')).toEqual({ name: 'mnemo_memory', subjects: ['mnemo.memory.>'], kind: 'events' });
     expect(names.deadLetterSubject('memory', 'audit')).toBe('mnemo.dlq.memory.audit');
     expect(names.durable('gateway', 'key.cache')).toBe('mnemo_gateway_key_cache');

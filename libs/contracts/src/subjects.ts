@@ -32,6 +32,13 @@ export class NatsNames {
     return `${this.prefix}.${service}.${aggregate}.${event}`;
   }
 
+  /** The subject of one event type (`<aggregate>.<event>`, e.g. `workspace.deleted`) of a service. */
+  eventOfType(service: ServiceName, eventType: string): string {
+    const [aggregate, ...rest] = eventType.split('.');
+    if (!aggregate || rest.length === 0) throw new Error(`event type "${eventType}" must be "<aggregate>.<event>"`);
+    return this.event(service, aggregate, rest.join('.'));
+  }
+
   /** The JetStream stream owned by one service, holding all of its domain events. */
   eventStream(service: ServiceName): StreamDefinition {
     return {

@@ -115,9 +115,7 @@ export class EventStore {
   }
 
   subjectOf(eventType: string): string {
-    const [aggregate, ...rest] = eventType.split('.');
-    if (!aggregate || rest.length === 0) throw new Error(`event type "${eventType}" must be "<aggregate>.<event>"`);
-    return this.names.event(this.service, aggregate, rest.join('.'));
+    return this.names.eventOfType(this.service, eventType);
   }
 
   async readStream(streamId: string, em: EntityManager = this.orm.em.fork()): Promise<EventEnvelope[]> {

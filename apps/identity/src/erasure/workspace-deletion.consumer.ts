@@ -39,7 +39,7 @@ export function workspaceDeletionConsumer(runtime: ServiceRuntime): Omit<EventCo
   return {
     name: 'workspace-deletion',
     source: 'workspaces',
-    filterSubject: runtime.names.event('workspaces', 'workspace', WORKSPACES_EVENT_TYPES.workspaceDeleted.split('.')[1]),
+    filterSubject: runtime.names.eventOfType('workspaces', WORKSPACES_EVENT_TYPES.workspaceDeleted),
     ordered: false,
     handle: (em, event) => revokeKeysOfDeletedWorkspace(em, runtime.store as EventStore, event),
   };

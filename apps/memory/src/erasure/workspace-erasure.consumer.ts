@@ -9,11 +9,10 @@ import { purgeWorkspaceContent } from './purge';
  * only redelivers a no-op. The purge appends `memory.purged` with the erasure id for whoever tracks it.
  */
 export function workspaceErasureConsumer(runtime: ServiceRuntime): Omit<EventConsumerOptions, 'nc' | 'names' | 'orm' | 'logger' | 'app'> {
-  const [aggregate, event] = WORKSPACES_EVENT_TYPES.workspaceDeleted.split('.');
   return {
     name: 'workspace-erasure',
     source: 'workspaces',
-    filterSubject: runtime.names.event('workspaces', aggregate, event),
+    filterSubject: runtime.names.eventOfType('workspaces', WORKSPACES_EVENT_TYPES.workspaceDeleted),
     ordered: false,
     handle: async (em, envelope) => {
       if (envelope.type !== WORKSPACES_EVENT_TYPES.workspaceDeleted) return;

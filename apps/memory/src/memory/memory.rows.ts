@@ -2,25 +2,18 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { memoryUrn, type MemoryCaller, type MemoryResource } from '@mnemo/contracts';
 import { visibleMemoriesSql } from '../space/space.access';
 
-/** A row of the `memories` read model, as the queries select it. */
-export interface MemoryRow {
+/**
+ * A row of the `memories` read model, as the queries select it: the Memory resource's fields under their
+ * stored names and types (a bare `id`, times as the driver returns them), plus the owner and the stream version.
+ */
+export type MemoryRow = Omit<MemoryResource, 'uuid' | 'expires_at' | 'created_at' | 'updated_at'> & {
   id: string;
   workspace_id: number;
-  observation: string | null;
-  title: string | null;
-  body_md: string | null;
-  path: string | null;
-  tags: string[];
-  importance: number;
-  confidence: number;
-  recall_count: number;
-  agent_id: string | null;
-  space_id: string | null;
   expires_at: Date | string | null;
   version: number;
   created_at: Date | string;
   updated_at: Date | string;
-}
+};
 
 export const MEMORY_COLUMNS =
   'id, workspace_id, observation, title, body_md, path, tags, importance, confidence, recall_count, agent_id, space_id, expires_at, version, created_at, updated_at';

@@ -72,10 +72,7 @@ export class UsageMeter {
    * reverse).
    */
   async reserve(payer: Payer, unit: UsageUnit, quantity: number, now = new Date()): Promise<UsageReservation> {
-    const periodStart = await this.fork().transactional(async (tx) => {
-      await tx.execute('SET LOCAL synchronous_commit = off');
-      return this.take(tx, payer, unit, quantity, now);
-    });
+    const periodStart = await this.unflushed((tx) => this.take(tx, payer, unit, quantity, now));
     return { payer, unit, periodStart, quantity };
   }
 
@@ -91,9 +88,14 @@ export class UsageMeter {
   async release(reservation: UsageReservation, unused: number): Promise<void> {
     if (unused <= 0) return;
     const { payer, unit, periodStart } = reservation;
-    await this.fork().transactional(async (tx) => {
+    await this.unflushed((tx) => tx.execute(`UPDATE usage SET ${unit} = ${unit} - ? WHERE workspace_id = ? AND period_start = ?`, [unused, payer.workspace_id, periodStart]));
+  }
+
+  /** A short transaction of its own whose COMMIT does not wait for the WAL flush (see `reserve` and `charge`). */
+  private unflushed<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.fork().transactional(async (tx) => {
       await tx.execute('SET LOCAL synchronous_commit = off');
-      await tx.execute(`UPDATE usage SET ${unit} = ${unit} - ? WHERE workspace_id = ? AND period_start = ?`, [unused, payer.workspace_id, periodStart]);
+      return work(tx);
     });
   }
 
@@ -141,10 +143,7 @@ export class UsageMeter {
    * period then admits that many more): a bounded loss we take for reads, never for writes (see `reserve`).
    */
   async charge(payer: Payer, unit: UsageUnit, quantity = 1): Promise<void> {
-    await this.fork().transactional(async (tx) => {
-      await tx.execute('SET LOCAL synchronous_commit = off');
-      await this.consume(tx, payer, unit, quantity);
-    });
+    await this.unflushed((tx) => this.consume(tx, payer, unit, quantity));
   }
 
   /**

@@ -11,11 +11,10 @@ type ConsumerDefinition = Omit<EventConsumerOptions, 'nc' | 'names' | 'orm' | 'l
  * redelivered fact (same event id) adds nothing. Unordered: additions commute.
  */
 export function usageLedgerConsumers(runtime: ServiceRuntime): ConsumerDefinition[] {
-  const [aggregate, event] = USAGE_EVENT_TYPES.usageRecorded.split('.');
   const from = (source: ServiceName, name: string): ConsumerDefinition => ({
     name,
     source,
-    filterSubject: runtime.names.event(source, aggregate, event),
+    filterSubject: runtime.names.eventOfType(source, USAGE_EVENT_TYPES.usageRecorded),
     ordered: false,
     handle: (em, envelope) => recordUsage(em, runtime.store, STARTUP_PLAN_CATALOG, envelope),
   });
